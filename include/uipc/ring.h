@@ -250,7 +250,9 @@ UIPC_API int uipc__ring_corrupt(struct uipc_ring *r);
  * uipc_ring_reserve() - reserve @len bytes for the next message.
  * @out: where to write the payload (8-byte aligned)
  *
- * Nothing is visible to the consumer until uipc_ring_commit().
+ * Nothing is visible to the consumer until uipc_ring_commit().  On -EAGAIN
+ * with a batch open, commit before waiting for space: the consumer cannot
+ * free space while it cannot see the records that fill it.
  * Return: 0, -EMSGSIZE (@len > max_msg), -EAGAIN (ring full).
  */
 UIPC_INLINE int uipc_ring_reserve(struct uipc_ring *r, size_t len, void **out)

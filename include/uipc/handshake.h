@@ -8,6 +8,17 @@
  *        SO_PEERCRED check, hello + memfd  -->     (retrying until timeout),
  *        (SCM_RIGHTS)                              recv hello + fd, attach
  *
+ * On the wire the joiner speaks first (a hello with UIPC_HELLO_F_JOIN), the
+ * creator answers with its hello and the memfd in one message, or with a
+ * hello flagged UIPC_HELLO_F_REFUSED before closing.  A connection that
+ * closes without a word (e.g. the stale-socket probe of another
+ * uipc_hs_listen()) is dropped by offer, which keeps waiting.
+ *
+ * Both sides check credentials (SO_PEERCRED): the creator checks the
+ * joiner's uid, and the joiner the creator's, because anyone can bind an
+ * abstract name first.  An abstract name has no permissions at all; a path
+ * has the socket file's mode.
+ *
  * The connected socket stays open on both sides: it is the liveness
  * channel (EOF/POLLHUP when the peer dies), and the peer's pidfd is the
  * other one.  A filesystem socket is unlinked by uipc_hs_close_listener(),
@@ -31,6 +42,18 @@ extern "C" {
 #define UIPC_HELLO_VERSION 1u
 #define UIPC_UID_ANY ((uid_t)-1)
 
+/* hello.flags */
+#define UIPC_HELLO_F_JOIN 0x1u /* joiner -> creator: the request */
+#define UIPC_HELLO_F_REFUSED 0x2u /* creator -> joiner: credentials refused */
+#define UIPC_HELLO_F_KNOWN (UIPC_HELLO_F_JOIN | UIPC_HELLO_F_REFUSED)
+
+/*
+ * Once connected, the exchange of hellos gets at least this long even when
+ * opts->timeout_ms is shorter (0 means "do not wait for the other side to
+ * appear", not "give it no time to answer").
+ */
+#define UIPC_HS_EXCHANGE_MS 1000
+
 /* The small versioned message that travels with the memfd. */
 struct uipc_hello {
 	uint64_t magic; /* UIPC_HELLO_MAGIC */
@@ -46,12 +69,14 @@ struct uipc_hello {
 };
 UIPC_STATIC_ASSERT(sizeof(struct uipc_hello) == 72, "hello layout");
 
+/* Options; all-zero (or a NULL pointer) gives the defaults. */
 struct uipc_hs_opts {
 	int timeout_ms; /* join: retry connecting this long; offer: wait this long
 			   for a peer.  0 = try once, -1 = forever */
-	uid_t allow_uid; /* offer: peer uid allowed; 0 means "same as mine",
-			    UIPC_UID_ANY allows everyone (root is always allowed
-			    only if it is the same uid) */
+	uid_t allow_uid; /* uid allowed at the other end; 0 means "same as my
+			    euid", UIPC_UID_ANY allows everyone.  offer: a root
+			    joiner is allowed only if we are root too.  join: a
+			    root creator is always allowed. */
 	mode_t mode; /* listen: socket file permissions (0600 when 0) */
 	uint64_t user; /* offer: copied into hello.user */
 };
@@ -68,9 +93,14 @@ struct uipc_peer {
 
 /**
  * uipc_hs_listen() - bind and listen on @addr ("/path" or "@abstract").
- * Return: the listening fd (>= 0), or -EINVAL (bad/too long address),
- * -EADDRINUSE (a live listener holds it; a stale socket file is replaced),
- * or -errno.
+ *
+ * The fd is close-on-exec and non-blocking.  A socket file left by a
+ * process that died (connect refused) is replaced; anything at the path
+ * that is not a socket is left alone.
+ *
+ * Return: the listening fd (>= 0), or -EINVAL (empty or too long address,
+ * mode bits beyond 07777), -EADDRINUSE (a live listener holds it, or the
+ * path is not a socket), or -errno from socket/bind/chmod/listen.
  */
 UIPC_API int uipc_hs_listen(const char *addr, const struct uipc_hs_opts *opts);
 
@@ -83,8 +113,15 @@ UIPC_API int uipc_hs_close_listener(int lfd, const char *addr);
 /**
  * uipc_hs_offer() - accept one peer, check its credentials, send the hello
  * and @seg's memfd.
- * Return: 0 with @peer filled, -ETIMEDOUT (no peer in time), -EACCES (peer
- * uid not allowed; the connection is closed), -EPIPE (peer went away), or -errno.
+ *
+ * @lfd must be non-blocking (as uipc_hs_listen() makes it).  Connections
+ * that close before sending their request are skipped.  @peer is reset
+ * (fds -1) first, so uipc_peer_close() on it is always safe.
+ *
+ * Return: 0 with @peer filled, -EINVAL (NULL argument), -ETIMEDOUT (no
+ * peer in time), -EACCES (peer uid not allowed; it was told and the
+ * connection is closed), -EPROTO (the peer's request was not a uipc hello
+ * of our version), -EPIPE or -ECONNRESET (peer went away), or -errno.
  */
 UIPC_API int uipc_hs_offer(int lfd, struct uipc_seg *seg, const struct uipc_hs_opts *opts,
 			   struct uipc_peer *peer);
@@ -92,9 +129,17 @@ UIPC_API int uipc_hs_offer(int lfd, struct uipc_seg *seg, const struct uipc_hs_o
 /**
  * uipc_hs_join() - connect to @addr (retrying until opts->timeout_ms, so
  * start order does not matter), receive the hello and memfd, attach.
- * Return: 0 with *@seg and @peer filled; -ETIMEDOUT, -ECONNREFUSED (timeout 0
- * and nobody listening), -EPROTO (bad hello or no fd), -EACCES (refused by
- * the creator), or an attach error (see uipc_seg_attach()).
+ *
+ * Everything received is validated before use (magic, version, flags, kind,
+ * size, exactly one fd that is a regular file of the announced size); any
+ * extra fds are closed.  No fd is left open on any error.
+ *
+ * Return: 0 with *@seg and @peer filled; -EINVAL (bad address or NULL
+ * argument), -ETIMEDOUT (nobody answered in time), -ECONNREFUSED (timeout 0
+ * and nobody listening), -EACCES (refused by the creator, or the creator's
+ * uid is not allowed), -EPROTO (bad hello, missing or wrong fd),
+ * -EPROTONOSUPPORT (other layout major), -ECONNRESET or -EPIPE (the creator
+ * closed mid-exchange), or an attach error (see uipc_seg_attach()).
  */
 UIPC_API int uipc_hs_join(const char *addr, const struct uipc_hs_opts *opts,
 			  struct uipc_seg **seg, struct uipc_peer *peer);
@@ -103,8 +148,9 @@ UIPC_API int uipc_hs_join(const char *addr, const struct uipc_hs_opts *opts,
 UIPC_API void uipc_peer_close(struct uipc_peer *peer);
 
 /**
- * uipc_peer_alive() - non-blocking liveness check (socket HUP, pidfd).
- * Return: 1 alive, 0 dead, -errno.
+ * uipc_peer_alive() - non-blocking liveness check: the socket hung up
+ * (POLLHUP/POLLRDHUP) or the pidfd turned readable (process exited).
+ * Return: 1 alive, 0 dead, -EBADF (closed or invalid peer), or -errno.
  */
 UIPC_API int uipc_peer_alive(const struct uipc_peer *peer);
 

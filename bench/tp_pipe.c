@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Baselines "pipe" and "pipe-poll": one anonymous pipe per direction
+ * between this process and a forked peer.  "pipe" blocks in read(2), so
+ * every message costs a sleep and a cross-CPU wake; "pipe-poll" sets
+ * O_NONBLOCK on both ends and spins on EAGAIN, which keeps the syscall and
+ * the copy but removes the wake, isolating what the kernel path costs.
+ *
+ * Pipes have the default 64 KiB capacity: larger messages move in several
+ * partial reads/writes, which is what an untuned program sees.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "proc.h"
+#include "transport.h"
+
+/* ------------------------------------------------ payload and pinning */
+/* (each baseline file stands alone; these few lines recur in each) */
+
+/* Deterministic payload; byte values vary so a shifted copy is caught. */
+static void fill_pattern(uint8_t *p, size_t n)
+{
+	uint32_t x = 0x9e3779b9u;
+
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (uint8_t)x;
+	}
+}
+
+/* The first min(8, n) bytes of every message carry its sequence number. */
+static void stamp(uint8_t *p, size_t n, uint64_t seq)
+{
+	memcpy(p, &seq, n < 8 ? n : 8);
+}
+
+static uint64_t word0(uint64_t seq, size_t n)
+{
+	uint64_t w = 0;
+
+	memcpy(&w, &seq, n < 8 ? n : 8);
+	return w;
+}
+
+/* Sum of 64-bit words: reads every byte, and stamping seq changes it by
+ * exactly word0(seq) - word0(old), so the expected value is cheap. */
+static uint64_t csum(const uint8_t *p, size_t n)
+{
+	uint64_t s = 0, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		s += w;
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, p + i, n - i);
+		s += w;
+	}
+	return s;
+}
+
+static size_t stream_warmup(size_t size)
+{
+	size_t w = (16u << 20) / (size ? size : 1);
+
+	return w < 1 ? 1 : w > 1000 ? 1000 : w;
+}
+
+/* Kill the peer after a failure on our side and collect it. */
+static void abort_peer(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	bench_reap(pid);
+}
+
+static int reap_peer(pid_t pid, const char **why)
+{
+	int err = bench_reap(pid);
+
+	if (err)
+		*why = err == -ECHILD ? "peer process died of a signal" : "peer process failed";
+	return err;
+}
+
+struct affinity {
+	cpu_set_t old;
+	int saved;
+};
+
+static int pin_parent(int cpu, struct affinity *a)
+{
+	a->saved = sched_getaffinity(0, sizeof(a->old), &a->old) == 0;
+	return bench_pin(cpu);
+}
+
+static void unpin_parent(struct affinity *a)
+{
+	if (a->saved)
+		sched_setaffinity(0, sizeof(a->old), &a->old);
+}
+
+/* ------------------------------------------------------------ pipe I/O */
+
+/*
+ * Move exactly n bytes.  With spin set the fd is non-blocking and EAGAIN
+ * is retried at once (the pipe-poll variant).  0 at end of file: the peer
+ * is gone.
+ */
+static int xread(int fd, void *buf, size_t n, int spin)
+{
+	uint8_t *p = buf;
+
+	while (n) {
+		ssize_t r = read(fd, p, n);
+
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+		} else if (r == 0) {
+			return -EPIPE;
+		} else if (errno != EINTR && !(spin && errno == EAGAIN)) {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int xwrite(int fd, const void *buf, size_t n, int spin)
+{
+	const uint8_t *p = buf;
+
+	while (n) {
+		ssize_t r = write(fd, p, n);
+
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+		} else if (r < 0 && errno != EINTR && !(spin && errno == EAGAIN)) {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* Some bytes, at most n (stream receiver). */
+static ssize_t xread_some(int fd, void *buf, size_t n, int spin)
+{
+	for (;;) {
+		ssize_t r = read(fd, buf, n);
+
+		if (r > 0)
+			return r;
+		if (r == 0)
+			return -EPIPE;
+		if (errno != EINTR && !(spin && errno == EAGAIN))
+			return -errno;
+	}
+}
+
+struct pipe_run {
+	int rx, tx; /* the peer's ends */
+	int spin;
+	size_t size;
+	uint64_t total;
+	unsigned batch;
+	struct bench_stream_result *res; /* shared page, stream only */
+};
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -errno : 0;
+}
+
+static int open_pipes(int ab[2], int ba[2], int spin)
+{
+	if (pipe2(ab, O_CLOEXEC))
+		return -errno;
+	if (pipe2(ba, O_CLOEXEC)) {
+		int e = -errno;
+
+		close(ab[0]);
+		close(ab[1]);
+		return e;
+	}
+	if (spin) {
+		int fds[4] = { ab[0], ab[1], ba[0], ba[1] };
+
+		for (int i = 0; i < 4; i++)
+			if (set_nonblock(fds[i]))
+				return -errno;
+	}
+	return 0;
+}
+
+/* Echo every message back unchanged. */
+static int pong_main(void *arg)
+{
+	struct pipe_run *r = arg;
+	uint8_t *buf = malloc(r->size ? r->size : 1);
+
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < r->total && !err; i++) {
+		err = xread(r->rx, buf, r->size, r->spin);
+		if (!err)
+			err = xwrite(r->tx, buf, r->size, r->spin);
+	}
+	free(buf);
+	return err;
+}
+
+static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
+		     const char **why, int spin)
+{
+	int ab[2], ba[2], err;
+	struct affinity aff;
+	struct pipe_run r = { .spin = spin, .size = cfg->size, .total = cfg->warmup + cfg->count };
+	void (*old_pipe)(int);
+	uint8_t *msg, *back;
+	pid_t pid;
+
+	msg = malloc(cfg->size ? cfg->size : 1);
+	back = malloc(cfg->size ? cfg->size : 1);
+	err = open_pipes(ab, ba, spin);
+	if (err || !msg || !back) {
+		*why = "pipe2/malloc failed";
+		free(msg);
+		free(back);
+		return err ? err : -ENOMEM;
+	}
+	fill_pattern(msg, cfg->size);
+	r.rx = ab[0];
+	r.tx = ba[1];
+	old_pipe = signal(SIGPIPE, SIG_IGN);
+	pid = bench_spawn(cfg->cpu_pong, pong_main, &r);
+	/* Close the peer's ends so its death shows up here as end of file. */
+	close(ab[0]);
+	close(ba[1]);
+	if (pid < 0) {
+		close(ab[1]);
+		close(ba[0]);
+		*why = "fork failed";
+		err = pid;
+		goto out;
+	}
+	pin_parent(cfg->cpu_ping, &aff);
+	for (uint64_t i = 0; i < r.total; i++) {
+		uint64_t t0, t1;
+
+		stamp(msg, cfg->size, i);
+		t0 = bench_ticks_start();
+		err = xwrite(ab[1], msg, cfg->size, spin);
+		if (!err)
+			err = xread(ba[0], back, cfg->size, spin);
+		t1 = bench_ticks_end();
+		if (err) {
+			*why = "pipe read/write failed (peer gone?)";
+			break;
+		}
+		if (cfg->size && csum(back, cfg->size) != csum(msg, cfg->size)) {
+			*why = "echoed payload differs from the one sent";
+			err = -EBADMSG;
+			break;
+		}
+		if (i >= cfg->warmup)
+			sample(ctx, bench_ticks_to_ns(t1 - t0));
+	}
+	unpin_parent(&aff);
+	close(ab[1]);
+	close(ba[0]);
+	if (err)
+		abort_peer(pid);
+	else
+		err = reap_peer(pid, why);
+out:
+	signal(SIGPIPE, old_pipe);
+	free(msg);
+	free(back);
+	return err;
+}
+
+/*
+ * Receiver: reads whatever is available into a buffer of a few messages
+ * (as a real byte-stream reader would) and checks every complete one.
+ */
+static int sink_main(void *arg)
+{
+	struct pipe_run *r = arg;
+	size_t cap = r->size * (r->batch ? r->batch : 1), have = 0, off;
+	uint8_t *buf = malloc(cap), *pat = malloc(r->size);
+	uint64_t warm = stream_warmup(r->size), rest, t0 = 0, i = 0;
+	int ok = 1;
+
+	if (!buf || !pat)
+		return -ENOMEM;
+	fill_pattern(pat, r->size);
+	/* The stamp replaces the pattern's first word: take that word out. */
+	rest = csum(pat, r->size) - csum(pat, r->size < 8 ? r->size : 8);
+	while (i < r->total) {
+		ssize_t n = xread_some(r->rx, buf + have, cap - have, r->spin);
+
+		if (n < 0)
+			return (int)n;
+		have += (size_t)n;
+		for (off = 0; have - off >= r->size && i < r->total; off += r->size, i++) {
+			if (csum(buf + off, r->size) != rest + word0(i, r->size))
+				ok = 0;
+			if (i + 1 == warm)
+				t0 = bench_mono_ns();
+		}
+		memmove(buf, buf + off, have - off);
+		have -= off;
+	}
+	r->res->ns = bench_mono_ns() - t0;
+	r->res->msgs = r->total - warm;
+	r->res->verified = ok;
+	return 0;
+}
+
+static int stream_common(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,
+			 const char **why, int spin)
+{
+	int ab[2], ba[2], err;
+	struct affinity aff;
+	struct pipe_run r = { .spin = spin, .size = cfg->size };
+	size_t batch = cfg->batch ? cfg->batch : 1, cap;
+	void (*old_pipe)(int);
+	uint8_t *buf;
+	uint64_t sent = 0;
+	pid_t pid;
+
+	if (!cfg->size) {
+		*why = "a byte stream cannot carry empty messages";
+		return -ENOTSUP;
+	}
+	/* Keep a batch's buffer near 1 MiB: beyond that a bigger write buys nothing. */
+	if (batch * cfg->size > (1u << 20))
+		batch = (1u << 20) / cfg->size ? (1u << 20) / cfg->size : 1;
+	cap = batch * cfg->size;
+	r.batch = (unsigned)batch;
+	r.total = stream_warmup(cfg->size) + cfg->count;
+	r.res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	buf = malloc(cap);
+	if (r.res == MAP_FAILED || !buf) {
+		*why = "out of memory";
+		err = -ENOMEM;
+		goto out_mem;
+	}
+	memset(r.res, 0, sizeof(*r.res));
+	for (size_t k = 0; k < batch; k++)
+		fill_pattern(buf + k * cfg->size, cfg->size);
+	err = open_pipes(ab, ba, spin);
+	if (err) {
+		*why = "pipe2 failed";
+		goto out_mem;
+	}
+	r.rx = ab[0];
+	old_pipe = signal(SIGPIPE, SIG_IGN);
+	pid = bench_spawn(cfg->cpu_rx, sink_main, &r);
+	close(ab[0]);
+	close(ba[0]);
+	close(ba[1]);
+	if (pid < 0) {
+		close(ab[1]);
+		*why = "fork failed";
+		err = pid;
+		goto out_sig;
+	}
+	pin_parent(cfg->cpu_tx, &aff);
+	while (sent < r.total) {
+		size_t k, n = r.total - sent < batch ? r.total - sent : batch;
+
+		for (k = 0; k < n; k++)
+			stamp(buf + k * cfg->size, cfg->size, sent + k);
+		err = xwrite(ab[1], buf, n * cfg->size, spin);
+		if (err) {
+			*why = "pipe write failed (receiver gone?)";
+			break;
+		}
+		sent += n;
+	}
+	unpin_parent(&aff);
+	close(ab[1]);
+	if (err)
+		abort_peer(pid);
+	else
+		err = reap_peer(pid, why);
+	if (!err)
+		*res = *r.res;
+out_sig:
+	signal(SIGPIPE, old_pipe);
+out_mem:
+	if (r.res != MAP_FAILED)
+		munmap(r.res, sizeof(*res));
+	free(buf);
+	return err;
+}
+
+static const char *pipe_unavailable(size_t size)
+{
+	return NULL;
+}
+
+static int pipe_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
+			 const char **why)
+{
+	return pp_common(cfg, sample, ctx, why, 0);
+}
+
+static int pipe_poll_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
+			      const char **why)
+{
+	return pp_common(cfg, sample, ctx, why, 1);
+}
+
+static int pipe_stream(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,
+		       const char **why)
+{
+	return stream_common(cfg, res, why, 0);
+}
+
+static int pipe_poll_stream(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,
+			    const char **why)
+{
+	return stream_common(cfg, res, why, 1);
+}
+
+const struct bench_transport bench_tp_pipe = {
+	.name = "pipe",
+	.desc = "two pipes, blocking read/write (sleep + wake per message)",
+	.unavailable = pipe_unavailable,
+	.pingpong = pipe_pingpong,
+	.stream = pipe_stream,
+};
+
+const struct bench_transport bench_tp_pipe_poll = {
+	.name = "pipe-poll",
+	.desc = "two O_NONBLOCK pipes, both sides spin on EAGAIN (syscall + copy, no wake)",
+	.unavailable = pipe_unavailable,
+	.pingpong = pipe_poll_pingpong,
+	.stream = pipe_poll_stream,
+};

@@ -214,7 +214,7 @@ static int open_pipes(int ab[2], int ba[2], int spin)
 static int pong_main(void *arg)
 {
 	struct pipe_run *r = arg;
-	uint8_t *buf = malloc(r->size ? r->size : 1);
+	uint8_t *buf = malloc(r->size);
 
 	int err = 0;
 
@@ -239,8 +239,12 @@ static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, voi
 	uint8_t *msg, *back;
 	pid_t pid;
 
-	msg = malloc(cfg->size ? cfg->size : 1);
-	back = malloc(cfg->size ? cfg->size : 1);
+	if (!cfg->size) {
+		*why = "a byte stream cannot carry empty messages";
+		return -ENOTSUP;
+	}
+	msg = malloc(cfg->size);
+	back = malloc(cfg->size);
 	err = open_pipes(ab, ba, spin);
 	if (err || !msg || !back) {
 		*why = "pipe2/malloc failed";
@@ -277,7 +281,7 @@ static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, voi
 			*why = "pipe read/write failed (peer gone?)";
 			break;
 		}
-		if (cfg->size && csum(back, cfg->size) != csum(msg, cfg->size)) {
+		if (csum(back, cfg->size) != csum(msg, cfg->size)) {
 			*why = "echoed payload differs from the one sent";
 			err = -EBADMSG;
 			break;

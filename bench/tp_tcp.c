@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Baseline "tcp": one TCP connection over 127.0.0.1 (an ephemeral port,
+ * never another interface) between this process and a forked peer, with
+ * TCP_NODELAY so small messages are not held back by Nagle.  Blocking
+ * send/recv: every message costs the loopback stack, a sleep and a wake.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "proc.h"
+#include "transport.h"
+
+/* ------------------------------------------------ payload and pinning */
+/* (each baseline file stands alone; these few lines recur in each) */
+
+/* Deterministic payload; byte values vary so a shifted copy is caught. */
+static void fill_pattern(uint8_t *p, size_t n)
+{
+	uint32_t x = 0x9e3779b9u;
+
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (uint8_t)x;
+	}
+}
+
+/* The first min(8, n) bytes of every message carry its sequence number. */
+static void stamp(uint8_t *p, size_t n, uint64_t seq)
+{
+	memcpy(p, &seq, n < 8 ? n : 8);
+}
+
+static uint64_t word0(uint64_t seq, size_t n)
+{
+	uint64_t w = 0;
+
+	memcpy(&w, &seq, n < 8 ? n : 8);
+	return w;
+}
+
+/* Sum of 64-bit words: reads every byte, and stamping seq changes it by
+ * exactly word0(seq) - word0(old), so the expected value is cheap. */
+static uint64_t csum(const uint8_t *p, size_t n)
+{
+	uint64_t s = 0, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		s += w;
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, p + i, n - i);
+		s += w;
+	}
+	return s;
+}
+
+static size_t stream_warmup(size_t size)
+{
+	size_t w = (16u << 20) / (size ? size : 1);
+
+	return w < 1 ? 1 : w > 1000 ? 1000 : w;
+}
+
+/* Kill the peer after a failure on our side and collect it. */
+static void abort_peer(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	bench_reap(pid);
+}
+
+static int reap_peer(pid_t pid, const char **why)
+{
+	int err = bench_reap(pid);
+
+	if (err)
+		*why = err == -ECHILD ? "peer process died of a signal" : "peer process failed";
+	return err;
+}
+
+struct affinity {
+	cpu_set_t old;
+	int saved;
+};
+
+static int pin_parent(int cpu, struct affinity *a)
+{
+	a->saved = sched_getaffinity(0, sizeof(a->old), &a->old) == 0;
+	return bench_pin(cpu);
+}
+
+static void unpin_parent(struct affinity *a)
+{
+	if (a->saved)
+		sched_setaffinity(0, sizeof(a->old), &a->old);
+}
+
+/* ------------------------------------------------------------- TCP I/O */
+
+/* Exactly n bytes; a closed connection is -EPIPE. */
+static int xrecv(int fd, void *buf, size_t n)
+{
+	uint8_t *p = buf;
+
+	while (n) {
+		ssize_t r = recv(fd, p, n, 0);
+
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+		} else if (r == 0) {
+			return -EPIPE;
+		} else if (errno != EINTR) {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* MSG_NOSIGNAL: a dead peer is an error code here, not a SIGPIPE. */
+static int xsend(int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+
+	while (n) {
+		ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+		} else if (r < 0 && errno != EINTR) {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static ssize_t xrecv_some(int fd, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t r = recv(fd, buf, n, 0);
+
+		if (r > 0)
+			return r;
+		if (r == 0)
+			return -EPIPE;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/*
+ * A connected pair over loopback: listen on port 0 (the kernel picks a
+ * free one), connect, accept, close the listener.
+ */
+static int tcp_pair(int fd[2], const char **why)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int one = 1, err = 0, ls;
+
+	fd[0] = fd[1] = -1;
+	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ls < 0) {
+		*why = "socket(AF_INET) failed";
+		return -errno;
+	}
+	if (bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 1) ||
+	    getsockname(ls, (struct sockaddr *)&a, &alen)) {
+		*why = "cannot listen on 127.0.0.1 (is the loopback interface up?)";
+		err = -errno;
+		goto out;
+	}
+	fd[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd[1] < 0 || connect(fd[1], (struct sockaddr *)&a, sizeof(a))) {
+		*why = "cannot connect to 127.0.0.1";
+		err = -errno;
+		goto out;
+	}
+	fd[0] = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	if (fd[0] < 0) {
+		*why = "accept failed";
+		err = -errno;
+		goto out;
+	}
+	if (setsockopt(fd[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
+	    setsockopt(fd[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one))) {
+		*why = "setsockopt(TCP_NODELAY) failed";
+		err = -errno;
+	}
+out:
+	close(ls);
+	if (err) {
+		if (fd[0] >= 0)
+			close(fd[0]);
+		if (fd[1] >= 0)
+			close(fd[1]);
+	}
+	return err;
+}
+
+struct tcp_run {
+	int fd; /* the peer's end */
+	size_t size;
+	uint64_t total;
+	unsigned batch;
+	struct bench_stream_result *res; /* shared page, stream only */
+};
+
+/* Echo every message back unchanged. */
+static int pong_main(void *arg)
+{
+	struct tcp_run *r = arg;
+	uint8_t *buf = malloc(r->size);
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < r->total && !err; i++) {
+		err = xrecv(r->fd, buf, r->size);
+		if (!err)
+			err = xsend(r->fd, buf, r->size);
+	}
+	free(buf);
+	return err;
+}
+
+static int tcp_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
+			const char **why)
+{
+	struct tcp_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
+	struct affinity aff;
+	uint8_t *msg, *back;
+	int fd[2], err;
+	pid_t pid;
+
+	if (!cfg->size) {
+		*why = "a byte stream cannot carry empty messages";
+		return -ENOTSUP;
+	}
+	err = tcp_pair(fd, why);
+	if (err)
+		return err;
+	msg = malloc(cfg->size);
+	back = malloc(cfg->size);
+	if (!msg || !back) {
+		*why = "out of memory";
+		err = -ENOMEM;
+		goto out;
+	}
+	fill_pattern(msg, cfg->size);
+	r.fd = fd[1];
+	pid = bench_spawn(cfg->cpu_pong, pong_main, &r);
+	/* Only the peer holds its end now: its death is end of file here. */
+	close(fd[1]);
+	fd[1] = -1;
+	if (pid < 0) {
+		*why = "fork failed";
+		err = pid;
+		goto out;
+	}
+	pin_parent(cfg->cpu_ping, &aff);
+	for (uint64_t i = 0; i < r.total; i++) {
+		uint64_t t0, t1;
+
+		stamp(msg, cfg->size, i);
+		t0 = bench_ticks_start();
+		err = xsend(fd[0], msg, cfg->size);
+		if (!err)
+			err = xrecv(fd[0], back, cfg->size);
+		t1 = bench_ticks_end();
+		if (err) {
+			*why = "TCP send/recv failed (peer gone?)";
+			break;
+		}
+		if (csum(back, cfg->size) != csum(msg, cfg->size)) {
+			*why = "echoed payload differs from the one sent";
+			err = -EBADMSG;
+			break;
+		}
+		if (i >= cfg->warmup)
+			sample(ctx, bench_ticks_to_ns(t1 - t0));
+	}
+	unpin_parent(&aff);
+	if (err)
+		abort_peer(pid);
+	else
+		err = reap_peer(pid, why);
+out:
+	close(fd[0]);
+	if (fd[1] >= 0)
+		close(fd[1]);
+	free(msg);
+	free(back);
+	return err;
+}
+
+/*
+ * Receiver: reads whatever has arrived into a buffer of a few messages
+ * (as a real byte-stream reader would) and checks every complete one.
+ */
+static int sink_main(void *arg)
+{
+	struct tcp_run *r = arg;
+	size_t cap = r->size * (r->batch ? r->batch : 1), have = 0, off;
+	uint8_t *buf = malloc(cap), *pat = malloc(r->size);
+	uint64_t warm = stream_warmup(r->size), rest, t0 = 0, i = 0;
+	int ok = 1;
+
+	if (!buf || !pat)
+		return -ENOMEM;
+	fill_pattern(pat, r->size);
+	/* The stamp replaces the pattern's first word: take that word out. */
+	rest = csum(pat, r->size) - csum(pat, r->size < 8 ? r->size : 8);
+	while (i < r->total) {
+		ssize_t n = xrecv_some(r->fd, buf + have, cap - have);
+
+		if (n < 0)
+			return (int)n;
+		have += (size_t)n;
+		for (off = 0; have - off >= r->size && i < r->total; off += r->size, i++) {
+			if (csum(buf + off, r->size) != rest + word0(i, r->size))
+				ok = 0;
+			if (i + 1 == warm)
+				t0 = bench_mono_ns();
+		}
+		memmove(buf, buf + off, have - off);
+		have -= off;
+	}
+	r->res->ns = bench_mono_ns() - t0;
+	r->res->msgs = r->total - warm;
+	r->res->verified = ok;
+	return 0;
+}
+
+static int tcp_stream(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,
+		      const char **why)
+{
+	struct tcp_run r = { .size = cfg->size };
+	size_t batch = cfg->batch ? cfg->batch : 1, cap;
+	struct affinity aff;
+	uint64_t sent = 0;
+	uint8_t *buf = NULL;
+	int fd[2] = { -1, -1 }, err;
+	pid_t pid;
+
+	if (!cfg->size) {
+		*why = "a byte stream cannot carry empty messages";
+		return -ENOTSUP;
+	}
+	/* A batch is one send() of up to ~1 MiB: beyond that it buys nothing. */
+	if (batch * cfg->size > (1u << 20))
+		batch = (1u << 20) / cfg->size ? (1u << 20) / cfg->size : 1;
+	cap = batch * cfg->size;
+	r.batch = (unsigned)batch;
+	r.total = stream_warmup(cfg->size) + cfg->count;
+	r.res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	buf = malloc(cap);
+	if (r.res == MAP_FAILED || !buf) {
+		*why = "out of memory";
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(r.res, 0, sizeof(*r.res));
+	for (size_t k = 0; k < batch; k++)
+		fill_pattern(buf + k * cfg->size, cfg->size);
+	err = tcp_pair(fd, why);
+	if (err)
+		goto out;
+	r.fd = fd[1];
+	pid = bench_spawn(cfg->cpu_rx, sink_main, &r);
+	close(fd[1]);
+	fd[1] = -1;
+	if (pid < 0) {
+		*why = "fork failed";
+		err = pid;
+		goto out;
+	}
+	pin_parent(cfg->cpu_tx, &aff);
+	while (sent < r.total) {
+		size_t k, n = r.total - sent < batch ? r.total - sent : batch;
+
+		for (k = 0; k < n; k++)
+			stamp(buf + k * cfg->size, cfg->size, sent + k);
+		err = xsend(fd[0], buf, n * cfg->size);
+		if (err) {
+			*why = "TCP send failed (receiver gone?)";
+			break;
+		}
+		sent += n;
+	}
+	unpin_parent(&aff);
+	if (err)
+		abort_peer(pid);
+	else
+		err = reap_peer(pid, why);
+	if (!err)
+		*res = *r.res;
+out:
+	if (fd[0] >= 0)
+		close(fd[0]);
+	if (r.res != MAP_FAILED)
+		munmap(r.res, sizeof(*res));
+	free(buf);
+	return err;
+}
+
+static const char *tcp_unavailable(size_t size)
+{
+	return NULL;
+}
+
+const struct bench_transport bench_tp_tcp = {
+	.name = "tcp",
+	.desc = "TCP over 127.0.0.1, TCP_NODELAY, blocking send/recv",
+	.unavailable = tcp_unavailable,
+	.pingpong = tcp_pingpong,
+	.stream = tcp_stream,
+};

@@ -8,19 +8,28 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "config.h"
 #include "uipc/barrier.h"
 #include "uipc/numa.h"
 #include "uipc/seg.h"
+
+#if HAVE_LIBHUGETLBFS
+#include <hugetlbfs.h>
+#endif
 
 struct uipc_seg {
 	int fd;
@@ -119,49 +128,325 @@ static uint64_t layout(const struct uipc_seg_opts *o, struct uipc_seg_region *r,
 	return off;
 }
 
-static int plain_memfd(const char *name, uint64_t size, mode_t mode, int *fdp)
-{
-	int fd, rc;
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB (21u << 26)
+#define MFD_HUGE_1GB (30u << 26)
+#endif
 
-	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return errno == EINVAL ? -ENOSYS : -errno;
-	if (fchmod(fd, mode) || ftruncate(fd, (off_t)size))
-		goto fail;
-	/* Sealed after sizing so no peer can shrink the file under another
-	 * (the SIGBUS attach cannot defend against). */
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL))
-		goto fail;
-	*fdp = fd;
-	return 0;
-fail:
-	rc = -errno;
-	close(fd);
-	return rc;
+#define SHMEM_THP "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+/* What one step of the backing chain reports besides an errno. */
+enum step {
+	STEP_OK = 0,
+	STEP_NEXT = 1, /* not had: reason appended, try the next backing */
+};
+
+struct build {
+	struct uipc_seg *s;
+	const struct uipc_seg_opts *o;
+	uint64_t end; /* bytes the header and regions need */
+	struct uipc_seg_error *err; /* never NULL here */
+	char *why; /* = s->info.fallback_reason */
+	bool short_huge; /* a hugetlb step failed for want of pages */
+};
+
+static void add_reason(struct build *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_reason(struct build *b, const char *fmt, ...)
+{
+	size_t len = strlen(b->why), cap = sizeof(b->s->info.fallback_reason);
+	va_list ap;
+
+	if (len + 3 >= cap)
+		return;
+	if (len) {
+		strcpy(b->why + len, "; ");
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->why + len, cap - len, fmt, ap);
+	va_end(ap);
 }
 
-static int map_place_fault(struct uipc_seg *s, const struct uipc_seg_opts *o)
+static const char *page_name(uint64_t ps)
 {
+	return ps == UIPC_PAGE_1G ? "1 GiB" : ps == UIPC_PAGE_2M ? "2 MiB" : "4 KiB";
+}
+
+/* The node whose own pool must hold the pages: only BIND is strict. */
+static int pool_node(const struct uipc_seg_opts *o)
+{
+	return o->mpol == UIPC_MPOL_BIND ? o->node : UIPC_NODE_ANY;
+}
+
+/* Fill @err for a person: how many pages, how many free, which file. */
+static void huge_shortage(struct build *b, uint64_t ps, uint64_t needed)
+{
+	struct uipc_seg_error *e = b->err;
+	int node = pool_node(b->o);
+	long free_ = uipc_numa_huge_free(node, ps);
+	uint64_t nr = 0;
+	char where[32];
+
+	b->short_huge = true;
+	e->pages_needed = needed;
+	e->pages_free = free_ > 0 ? (uint64_t)free_ : 0;
+	e->page_size = ps;
+	e->node = node;
+	if (uipc_numa_huge_sysfs(node, ps, e->sysfs_path, sizeof(e->sysfs_path)) < 0)
+		e->sysfs_path[0] = '\0';
+	if (node == UIPC_NODE_ANY)
+		snprintf(where, sizeof(where), "system-wide");
+	else
+		snprintf(where, sizeof(where), "on node %d", node);
+	{
+		FILE *f = e->sysfs_path[0] ? fopen(e->sysfs_path, "re") : NULL;
+		unsigned long long v;
+
+		if (f && fscanf(f, "%llu", &v) == 1)
+			nr = v;
+		if (f)
+			fclose(f);
+	}
+	snprintf(e->msg, sizeof(e->msg),
+		 "not enough %s hugepages: %llu needed, %llu free %s; reserve more by "
+		 "writing %llu (or more) to %s",
+		 page_name(ps), (unsigned long long)needed, (unsigned long long)e->pages_free,
+		 where, (unsigned long long)(nr + needed - (e->pages_free < needed ?
+							     e->pages_free : needed)),
+		 e->sysfs_path[0] ? e->sysfs_path : "nr_hugepages");
+	add_reason(b, "%s pool short (%llu needed, %llu free %s)", page_name(ps),
+		   (unsigned long long)needed, (unsigned long long)e->pages_free, where);
+}
+
+static int huge_enough(struct build *b, uint64_t ps)
+{
+	uint64_t needed = b->s->size / ps;
+	long free_ = uipc_numa_huge_free(pool_node(b->o), ps);
+
+	if (free_ >= 0 && (uint64_t)free_ >= needed)
+		return 1;
+	huge_shortage(b, ps, needed);
+	return 0;
+}
+
+/* Size, then seal: no peer may then shrink the file into a SIGBUS. */
+static int size_and_seal(struct uipc_seg *s, mode_t mode, bool seal)
+{
+	if (fchmod(s->fd, mode) || ftruncate(s->fd, (off_t)s->size))
+		return -errno;
+	if (seal && fcntl(s->fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL))
+		return -errno;
+	s->info.sealed = seal;
+	return 0;
+}
+
+static void unmap_close(struct uipc_seg *s)
+{
+	if (s->base)
+		munmap(s->base, s->size);
+	s->base = NULL;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->info.sealed = 0;
+}
+
+/*
+ * mmap without populate, place the range, then fault it all in.  For
+ * hugetlb, a failed reservation (mmap) or fault (POPULATE_WRITE: EFAULT
+ * where a touch would have raised SIGBUS) is a shortage: STEP_NEXT.
+ */
+static int map_place_fault(struct build *b, bool huge)
+{
+	struct uipc_seg *s = b->s;
+	const struct uipc_seg_opts *o = b->o;
 	void *p;
 	int rc;
 
 	p = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
+	if (p == MAP_FAILED) {
+		rc = -errno;
+		if (huge && rc == -ENOMEM) {
+			huge_shortage(b, s->info.page_size, s->size / s->info.page_size);
+			return STEP_NEXT;
+		}
+		return rc;
+	}
 	s->base = p;
-	if (o->node != UIPC_NODE_ANY) {
+	if (o->node != UIPC_NODE_ANY || (o->mpol == UIPC_MPOL_INTERLEAVE && o->node_mask)) {
 		rc = uipc_numa_place(p, s->size, o->node, o->mpol, o->node_mask);
 		if (rc)
 			return rc;
 	}
-	if (madvise(p, s->size, MADV_POPULATE_WRITE)) {
-		if (errno != EINVAL)
-			return -errno;
-		/* Kernel before 5.14: ordinary pages cannot run short here. */
-		for (uint64_t off = 0; off < s->size; off += s->info.page_size)
-			((volatile uint8_t *)p)[off] = 0;
+	if (s->info.backing == UIPC_BACKING_MEMFD_THP && madvise(p, s->size, MADV_HUGEPAGE)) {
+		add_reason(b, "MADV_HUGEPAGE: %s", strerror(errno));
+		s->info.backing = UIPC_BACKING_MEMFD;
 	}
-	return 0;
+	if (!madvise(p, s->size, MADV_POPULATE_WRITE))
+		return STEP_OK;
+	rc = -errno;
+	if (huge && (rc == -EFAULT || rc == -ENOMEM)) {
+		huge_shortage(b, s->info.page_size, s->size / s->info.page_size);
+		return STEP_NEXT;
+	}
+	if (rc != -EINVAL)
+		return rc;
+	/*
+	 * Kernel before 5.14.  A touch loop on hugetlb could SIGBUS on a node
+	 * short of pages, so hugetlb relies on the pool check and the mmap
+	 * reservation and stays lazily faulted; ordinary pages cannot run
+	 * short that way.
+	 */
+	if (!huge)
+		for (uint64_t off = 0; off < s->size; off += UIPC_PAGE_4K)
+			((volatile uint8_t *)p)[off] = 0;
+	return STEP_OK;
+}
+
+static int try_hugetlb_memfd(struct build *b, uint64_t ps)
+{
+	struct uipc_seg *s = b->s;
+	unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB;
+	int rc;
+
+	s->info.backing = UIPC_BACKING_HUGETLB_MEMFD;
+	s->info.page_size = ps;
+	s->size = round_up(b->end, ps);
+	if (!huge_enough(b, ps))
+		return STEP_NEXT;
+	flags |= ps == UIPC_PAGE_1G ? MFD_HUGE_1GB : MFD_HUGE_2MB;
+	s->fd = memfd_create(b->o->name ? b->o->name : "uipc", flags);
+	if (s->fd < 0) {
+		add_reason(b, "hugetlb memfd: %s", strerror(errno));
+		return STEP_NEXT;
+	}
+	rc = size_and_seal(s, b->o->mode ? b->o->mode : 0600, true);
+	if (rc == -ENOMEM || rc == -EINVAL) {
+		add_reason(b, "hugetlb memfd sizing: %s", strerror(-rc));
+		return STEP_NEXT;
+	}
+	return rc ? rc : map_place_fault(b, true);
+}
+
+static int try_hugetlbfs(struct build *b, uint64_t ps)
+{
+#if HAVE_LIBHUGETLBFS
+	struct uipc_seg *s = b->s;
+	const char *dir;
+	char path[PATH_MAX];
+	int rc;
+
+	s->info.backing = UIPC_BACKING_HUGETLBFS;
+	s->info.page_size = ps;
+	s->size = round_up(b->end, ps);
+	dir = hugetlbfs_find_path_for_size((long)ps);
+	if (!dir) {
+		add_reason(b, "no hugetlbfs mount for %s pages", page_name(ps));
+		return STEP_NEXT;
+	}
+	if (!huge_enough(b, ps))
+		return STEP_NEXT;
+	if (snprintf(path, sizeof(path), "%s/uipc-XXXXXX", dir) >= (int)sizeof(path)) {
+		add_reason(b, "hugetlbfs path too long");
+		return STEP_NEXT;
+	}
+	s->fd = mkostemp(path, O_CLOEXEC);
+	if (s->fd < 0) {
+		add_reason(b, "hugetlbfs file in %s: %s", dir, strerror(errno));
+		return STEP_NEXT;
+	}
+	/* Unlinked at once: nothing is left behind, the fd keeps it alive. */
+	unlink(path);
+	/* Only memfds take seals: this file cannot be sealed. */
+	rc = size_and_seal(s, b->o->mode ? b->o->mode : 0600, false);
+	if (rc == -ENOMEM || rc == -EINVAL) {
+		add_reason(b, "hugetlbfs sizing: %s", strerror(-rc));
+		return STEP_NEXT;
+	}
+	return rc ? rc : map_place_fault(b, true);
+#else
+	add_reason(b, "built without libhugetlbfs");
+	return STEP_NEXT;
+#endif
+}
+
+/* Shared-memory THP is governed by shmem_enabled, not by the anon knob. */
+static bool shmem_thp_allowed(char *mode, size_t len)
+{
+	char buf[128], *l, *r;
+	FILE *f = fopen(SHMEM_THP, "re");
+
+	snprintf(mode, len, "unknown");
+	if (!f)
+		return false;
+	l = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!l || !(l = strchr(buf, '[')) || !(r = strchr(l, ']')))
+		return false;
+	*r = '\0';
+	snprintf(mode, len, "%s", l + 1);
+	return strcmp(mode, "never") && strcmp(mode, "deny");
+}
+
+static int try_memfd(struct build *b, bool thp)
+{
+	struct uipc_seg *s = b->s;
+	char mode[32];
+	int rc;
+
+	if (thp && !shmem_thp_allowed(mode, sizeof(mode))) {
+		add_reason(b, "shmem THP off (%s)", mode);
+		return STEP_NEXT;
+	}
+	s->info.backing = thp ? UIPC_BACKING_MEMFD_THP : UIPC_BACKING_MEMFD;
+	s->info.page_size = UIPC_PAGE_4K;
+	/* THP needs whole 2 MiB extents to use a huge page for the tail. */
+	s->size = round_up(b->end, thp ? UIPC_PAGE_2M : UIPC_PAGE_4K);
+	s->fd = memfd_create(b->o->name ? b->o->name : "uipc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (s->fd < 0)
+		return errno == EINVAL ? -ENOSYS : -errno;
+	rc = size_and_seal(s, b->o->mode ? b->o->mode : 0600, true);
+	return rc ? rc : map_place_fault(b, false);
+}
+
+/* Walk the chain; returns 0 with @b->s mapped and faulted, or -errno. */
+static int obtain_backing(struct build *b)
+{
+	const struct uipc_seg_opts *o = b->o;
+	uint64_t ps = o->page_size ? o->page_size : UIPC_PAGE_2M;
+	int rc = STEP_NEXT;
+
+	if (o->huge == UIPC_HUGE_NEVER)
+		return try_memfd(b, false);
+	if (!(o->flags & UIPC_SEG_SKIP_HUGETLB_MEMFD)) {
+		rc = try_hugetlb_memfd(b, ps);
+		if (rc == STEP_NEXT)
+			unmap_close(b->s);
+	}
+	if (rc == STEP_NEXT) {
+		rc = try_hugetlbfs(b, ps);
+		if (rc == STEP_NEXT)
+			unmap_close(b->s);
+	}
+	if (rc != STEP_NEXT)
+		return rc;
+	if (o->huge == UIPC_HUGE_REQUIRE) {
+		if (!b->short_huge)
+			snprintf(b->err->msg, sizeof(b->err->msg),
+				 "no hugetlb backing for %s pages: %s", page_name(ps), b->why);
+		return -ENOMEM;
+	}
+	rc = try_memfd(b, true);
+	if (rc == STEP_NEXT) {
+		unmap_close(b->s);
+		rc = try_memfd(b, false);
+	}
+	return rc;
 }
 
 static void write_header(struct uipc_seg *s)
@@ -178,56 +463,69 @@ static void write_header(struct uipc_seg *s)
 	h->mpol = s->info.mpol;
 	h->creator_pid = s->info.creator_pid;
 	h->generation = s->info.generation;
-	h->flags = 0;
+	h->flags = s->info.sealed ? UIPC_SEG_HDR_SEALED : 0;
 	h->nregions = s->nregions;
 	h->hdr_size = UIPC_SEG_HDR_SIZE;
 	memcpy(h->regions, s->regions, sizeof(h->regions));
 }
 
+static int no_node(struct uipc_seg_error *err, int node, uint64_t mask)
+{
+	err->node = node;
+	if (node != UIPC_NODE_ANY)
+		snprintf(err->msg, sizeof(err->msg),
+			 "NUMA node %d does not exist on this host (see "
+			 "/sys/devices/system/node/)", node);
+	else
+		snprintf(err->msg, sizeof(err->msg),
+			 "a NUMA node in the interleave mask 0x%llx does not exist on this host",
+			 (unsigned long long)mask);
+	return -ENODEV;
+}
+
 int uipc_seg_create(const struct uipc_seg_opts *opts, struct uipc_seg **out,
 		    struct uipc_seg_error *err)
 {
+	struct uipc_seg_error scratch;
+	struct build b = { .o = opts, .err = err ? err : &scratch };
 	struct uipc_seg *s;
-	uint64_t end;
 	int rc, node;
 
-	if (err)
-		memset(err, 0, sizeof(*err));
+	memset(b.err, 0, sizeof(*b.err));
+	b.err->node = UIPC_NODE_ANY;
 	if (!out)
 		return -EINVAL;
 	rc = check_opts(opts);
 	if (rc)
 		return rc;
-	if (opts->node != UIPC_NODE_ANY && !uipc_numa_node_exists(opts->node)) {
-		if (err) {
-			err->node = opts->node;
-			snprintf(err->msg, sizeof(err->msg),
-				 "NUMA node %d does not exist on this host", opts->node);
-		}
-		return -ENODEV;
-	}
+	if (opts->node != UIPC_NODE_ANY && !uipc_numa_node_exists(opts->node))
+		return no_node(b.err, opts->node, 0);
+	if (opts->mpol == UIPC_MPOL_INTERLEAVE)
+		for (int n = 0; n < 64; n++)
+			if ((opts->node_mask >> n & 1) && !uipc_numa_node_exists(n))
+				return no_node(b.err, UIPC_NODE_ANY, opts->node_mask);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->fd = -1;
 	s->created = true;
-	end = layout(opts, s->regions, &s->nregions);
-	s->info.page_size = UIPC_PAGE_4K;
-	s->info.backing = UIPC_BACKING_MEMFD;
-	s->size = round_up(end, s->info.page_size);
-	s->info.size = s->size;
+	b.s = s;
+	b.why = s->info.fallback_reason;
+	b.end = layout(opts, s->regions, &s->nregions);
 	s->info.node_requested = opts->node;
 	s->info.mpol = opts->mpol;
 	s->info.kind = opts->kind;
 	s->info.creator_pid = getpid();
 	s->info.generation = next_generation();
-	rc = plain_memfd(opts->name ? opts->name : "uipc", s->size, opts->mode ? opts->mode : 0600,
-			 &s->fd);
+	rc = obtain_backing(&b);
+	if (rc == -ENODEV)
+		no_node(b.err, opts->node, opts->node_mask);
 	if (rc)
 		goto fail;
-	rc = map_place_fault(s, opts);
-	if (rc)
-		goto fail;
+	/* A shortage we fell back from is history (in fallback_reason). */
+	memset(b.err, 0, sizeof(*b.err));
+	b.err->node = UIPC_NODE_ANY;
+	s->info.size = s->size;
 	rc = uipc_numa_verify(s->base, s->size, s->info.page_size, opts->node, &node,
 			      &s->info.pages, &s->info.pages_on_node);
 	s->info.node = rc ? -1 : node;
@@ -313,6 +611,26 @@ static int validate(const struct uipc_seg_hdr *h, uint32_t version, uint64_t fil
 	return check_regions(h);
 }
 
+/*
+ * A memfd must be sealed against shrinking before we map it: otherwise the
+ * peer could truncate it and turn our next access into a SIGBUS.  An
+ * unlinked hugetlbfs file cannot carry seals at all; it is let through
+ * unsealed (the header must then say so, see attach).
+ */
+static int check_seals(int fd, int *sealed)
+{
+	struct statfs sf;
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	*sealed = seals >= 0 && (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) ==
+					(F_SEAL_SHRINK | F_SEAL_GROW);
+	if (*sealed)
+		return 0;
+	if (!fstatfs(fd, &sf) && sf.f_type == HUGETLBFS_MAGIC)
+		return 0;
+	return -EPERM;
+}
+
 int uipc_seg_attach(int fd, struct uipc_seg **out)
 {
 	struct uipc_seg_hdr h;
@@ -340,6 +658,9 @@ int uipc_seg_attach(int fd, struct uipc_seg **out)
 		rc = -EBADF;
 		goto fail;
 	}
+	rc = check_seals(s->fd, &s->info.sealed);
+	if (rc)
+		goto fail;
 	if (st.st_size < (off_t)UIPC_SEG_HDR_SIZE || (uint64_t)st.st_size > SIZE_MAX / 2) {
 		rc = -EMSGSIZE;
 		goto fail;
@@ -356,6 +677,8 @@ int uipc_seg_attach(int fd, struct uipc_seg **out)
 	version = uipc_load_acquire(&((struct uipc_seg_hdr *)p)->version);
 	snapshot(p, &h);
 	rc = validate(&h, version, s->size);
+	if (!rc && !s->info.sealed && h.backing != UIPC_BACKING_HUGETLBFS)
+		rc = -EPERM; /* only a hugetlbfs file has an excuse */
 	if (rc)
 		goto fail;
 	s->nregions = h.nregions;

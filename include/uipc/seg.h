@@ -138,7 +138,16 @@ struct uipc_seg_opts {
 	enum uipc_mpol mpol;
 	uint64_t node_mask; /* INTERLEAVE: nodes to use (bit n = node n) */
 	mode_t mode; /* permissions of the memfd/file; 0600 when 0 */
+	uint32_t flags; /* UIPC_SEG_* creation flags below */
 };
+
+/* Creation flag: start the hugepage chain at the hugetlbfs file (skip the
+ * hugetlb memfd), e.g. to use a mount's own size limit.  Such a file cannot
+ * be sealed (only memfds can): info.sealed says so. */
+#define UIPC_SEG_SKIP_HUGETLB_MEMFD 0x1u
+
+/* Header flag: the file was sealed against grow/shrink by its creator. */
+#define UIPC_SEG_HDR_SEALED 0x1ull
 
 #define UIPC_SEG_OPTS_INIT { .node = UIPC_NODE_ANY }
 
@@ -170,6 +179,7 @@ struct uipc_seg_info {
 	uint64_t pages; /* pages verified */
 	uint64_t pages_on_node; /* of those, on `node_requested` */
 	char fallback_reason[160]; /* why a better backing was not had; "" if none */
+	int sealed; /* 1 if the fd carries F_SEAL_GROW|F_SEAL_SHRINK (checked on the fd) */
 };
 
 struct uipc_seg; /* opaque, process-local */
@@ -180,9 +190,16 @@ struct uipc_seg; /* opaque, process-local */
  * @out:  the new segment, header written but not published
  * @err:  optional details for a person on -ENOMEM / -ENODEV
  *
- * Return: 0, or -EINVAL (bad options), -ENODEV (node does not exist),
- * -ENOMEM (hugepages short under REQUIRE, or memory short), -ENOSYS
- * (memfd unsupported), or another -errno from the kernel.
+ * Regions follow the 4096-byte header, each UIPC_SEG_REGION_ALIGN aligned;
+ * the total is rounded up to the backing's page size.  Placement (mbind of
+ * the range only) happens before every page is faulted in with
+ * MADV_POPULATE_WRITE, so a shortage is reported here, never as a SIGBUS
+ * later.  The caller's own memory policy is never changed.
+ *
+ * Return: 0, or -EINVAL (bad options), -ENODEV (node does not exist; @err
+ * says which), -ENOMEM (hugepages short under REQUIRE, with @err filled:
+ * pages needed and free, page size, the sysfs file to raise; or memory
+ * short), -ENOSYS (memfd unsupported), or another -errno from the kernel.
  */
 UIPC_API int uipc_seg_create(const struct uipc_seg_opts *opts, struct uipc_seg **out,
 			     struct uipc_seg_error *err);
@@ -198,12 +215,16 @@ UIPC_API int uipc_seg_publish(struct uipc_seg *seg);
  * uipc_seg_attach() - map and validate a segment received as an fd.
  * @fd: the memfd (duplicated internally; the caller keeps its own)
  *
- * Return: 0, or a distinct errno per defect: -EBADF (not a file), -EMSGSIZE
- * (file smaller than the header, or total_size != the file's real size),
+ * Return: 0, or a distinct errno per defect: -EINVAL (@fd < 0 or @out NULL),
+ * -EBADF (not a regular file, e.g. a pipe or socket), -EPERM (a memfd not
+ * sealed against shrinking: a peer could truncate it into a SIGBUS; only an
+ * unlinked hugetlbfs file, which cannot be sealed, is accepted unsealed),
+ * -EMSGSIZE (file smaller than the header, or total_size != the file's real size),
  * -EAGAIN (header not yet published), -ENOEXEC (bad magic),
  * -EPROTONOSUPPORT (other layout major version), -ERANGE (a region out of
  * bounds, overlapping the header or another region, or too many regions),
- * -EILSEQ (page size, backing or kind out of range).
+ * -EILSEQ (page size, backing, kind, mpol, node or hdr_size out of range),
+ * -ENOMEM, or -errno from dup/fstat/mmap.
  */
 UIPC_API int uipc_seg_attach(int fd, struct uipc_seg **out);
 

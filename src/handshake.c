@@ -228,8 +228,8 @@ static int hs_send_hello(int sock, const struct uipc_hello *h, int fd, int64_t d
  * Receive exactly one hello.  Every fd that arrives is stored in @fds (up
  * to HS_MAX_FDS; the kernel discards what does not fit and flags
  * MSG_CTRUNC) and owned by the caller from then on, even on error.
- * Return: 0, -ECONNRESET (EOF before a whole hello), -EPROTO (truncated
- * control data), -ETIMEDOUT, or -errno.
+ * Return: 0, -ECONNRESET (EOF before any byte), -EPROTO (EOF inside the
+ * hello, or truncated control data), -ETIMEDOUT, or -errno.
  */
 static int hs_recv_hello(int sock, struct uipc_hello *h, int fds[HS_MAX_FDS], int *nfds,
 			 int64_t deadline)
@@ -284,7 +284,7 @@ static int hs_recv_hello(int sock, struct uipc_hello *h, int fds[HS_MAX_FDS], in
 		if (msg.msg_flags & MSG_CTRUNC)
 			trunc = true;
 		if (n == 0)
-			return -ECONNRESET;
+			return got ? -EPROTO : -ECONNRESET; /* a cut hello is a bad one */
 		got += (size_t)n;
 	}
 	return trunc ? -EPROTO : 0;

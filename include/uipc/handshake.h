@@ -83,7 +83,8 @@ struct uipc_hs_opts {
 
 /* A connected peer. */
 struct uipc_peer {
-	int sock; /* the connection: the liveness fd (POLLHUP on death) */
+	int sock; /* the connection: the liveness fd (POLLHUP/POLLRDHUP on
+		     death); close-on-exec and non-blocking */
 	int pidfd; /* pidfd of the peer, -1 where pidfd_open is missing */
 	pid_t pid;
 	uid_t uid;

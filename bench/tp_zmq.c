@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Baseline "zmq": a ZeroMQ PAIR socket pair over ipc:// (a Unix socket in
+ * a private temporary directory, removed afterwards).  Each process makes
+ * its own context after the fork: a context is never shared across fork.
+ * The pong echoes the received zmq_msg_t itself (no copy); the ping sends
+ * from and receives into plain buffers, as most applications do.
+ *
+ * ZeroMQ hides a dead peer (it just reconnects), so blocking calls carry a
+ * one-second timeout and a timeout asks whether the peer still lives.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "baselines_config.h"
+#include "clock.h"
+#include "proc.h"
+#include "transport.h"
+
+#if BENCH_HAVE_ZMQ
+#include <zmq.h>
+
+/* ------------------------------------------------ payload and pinning */
+/* (each baseline file stands alone; these few lines recur in each) */
+
+/* Deterministic payload; byte values vary so a shifted copy is caught. */
+static void fill_pattern(uint8_t *p, size_t n)
+{
+	uint32_t x = 0x9e3779b9u;
+
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (uint8_t)x;
+	}
+}
+
+/* The first min(8, n) bytes of every message carry its sequence number. */
+static void stamp(uint8_t *p, size_t n, uint64_t seq)
+{
+	memcpy(p, &seq, n < 8 ? n : 8);
+}
+
+static uint64_t word0(uint64_t seq, size_t n)
+{
+	uint64_t w = 0;
+
+	memcpy(&w, &seq, n < 8 ? n : 8);
+	return w;
+}
+
+/* Sum of 64-bit words: reads every byte, and stamping seq changes it by
+ * exactly word0(seq) - word0(old), so the expected value is cheap. */
+static uint64_t csum(const uint8_t *p, size_t n)
+{
+	uint64_t s = 0, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		s += w;
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, p + i, n - i);
+		s += w;
+	}
+	return s;
+}
+
+static size_t stream_warmup(size_t size)
+{
+	size_t w = (16u << 20) / (size ? size : 1);
+
+	return w < 1 ? 1 : w > 1000 ? 1000 : w;
+}
+
+/* Kill the peer after a failure on our side and collect it. */
+static void abort_peer(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	bench_reap(pid);
+}
+
+static int reap_peer(pid_t pid, const char **why)
+{
+	int err = bench_reap(pid);
+
+	if (err)
+		*why = err == -ECHILD ? "peer process died of a signal" : "peer process failed";
+	return err;
+}
+
+struct affinity {
+	cpu_set_t old;
+	int saved;
+};
+
+static int pin_parent(int cpu, struct affinity *a)
+{
+	a->saved = sched_getaffinity(0, sizeof(a->old), &a->old) == 0;
+	return bench_pin(cpu);
+}
+
+static void unpin_parent(struct affinity *a)
+{
+	if (a->saved)
+		sched_setaffinity(0, sizeof(a->old), &a->old);
+}
+
+/* ------------------------------------------------------------ sockets */
+
+/* How long a blocking call waits before asking whether the peer lives. */
+#define ZMQ_PATIENCE_MS 1000
+
+struct zmq_run {
+	char dir[64];
+	char endpoint[96];
+	size_t size;
+	uint64_t total;
+	pid_t peer; /* for the parent's liveness checks; 0 in the peer */
+	struct bench_stream_result *res;
+};
+
+struct zside {
+	void *ctx, *sock;
+};
+
+static void zclose(struct zside *z)
+{
+	if (z->sock)
+		zmq_close(z->sock);
+	if (z->ctx)
+		zmq_ctx_term(z->ctx);
+	z->sock = z->ctx = NULL;
+}
+
+/* Our end: the parent binds, the peer connects (ZeroMQ retries until
+ * the bind exists, so the order does not matter). */
+static int zopen(struct zside *z, const struct zmq_run *r, int bind_it)
+{
+	int ms = ZMQ_PATIENCE_MS, linger = ZMQ_PATIENCE_MS;
+
+	z->sock = NULL;
+	z->ctx = zmq_ctx_new();
+	if (!z->ctx)
+		return -errno;
+	z->sock = zmq_socket(z->ctx, ZMQ_PAIR);
+	if (!z->sock || zmq_setsockopt(z->sock, ZMQ_RCVTIMEO, &ms, sizeof(ms)) ||
+	    zmq_setsockopt(z->sock, ZMQ_SNDTIMEO, &ms, sizeof(ms)) ||
+	    zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof(linger)) ||
+	    (bind_it ? zmq_bind(z->sock, r->endpoint) : zmq_connect(z->sock, r->endpoint))) {
+		int e = -zmq_errno();
+
+		zclose(z);
+		return e;
+	}
+	return 0;
+}
+
+/* A timeout is only an error if the peer is gone. */
+static int patient(const struct zmq_run *r)
+{
+	int e = zmq_errno();
+
+	if (e == EINTR)
+		return 0;
+	if (e == EAGAIN)
+		return r->peer && bench_peer_gone(r->peer) ? -EPIPE : 0;
+	return -e;
+}
+
+static int zsend(void *s, const struct zmq_run *r, const void *buf, size_t n)
+{
+	int err;
+
+	while (zmq_send(s, buf, n, 0) < 0)
+		if ((err = patient(r)))
+			return err;
+	return 0;
+}
+
+/* Exactly n bytes, or -EBADMSG (zmq_recv reports the untruncated size). */
+static int zrecv(void *s, const struct zmq_run *r, void *buf, size_t n)
+{
+	int got, err;
+
+	while ((got = zmq_recv(s, buf, n, 0)) < 0)
+		if ((err = patient(r)))
+			return err;
+	return (size_t)got == n ? 0 : -EBADMSG;
+}
+
+static int make_endpoint(struct zmq_run *r, const char **why)
+{
+	snprintf(r->dir, sizeof(r->dir), "/tmp/uipc-bench-zmq-XXXXXX");
+	if (!mkdtemp(r->dir)) {
+		*why = "mkdtemp in /tmp failed";
+		return -errno;
+	}
+	snprintf(r->endpoint, sizeof(r->endpoint), "ipc://%s/s", r->dir);
+	return 0;
+}
+
+static void remove_endpoint(struct zmq_run *r)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/s", r->dir);
+	unlink(path);
+	rmdir(r->dir);
+}
+
+/* ------------------------------------------------------------ ping-pong */
+
+/* Echo the very message received: no copy on this side. */
+static int pong_main(void *arg)
+{
+	struct zmq_run *r = arg;
+	struct zside z;
+	zmq_msg_t m;
+	int err;
+
+	r->peer = 0;
+	err = zopen(&z, r, 0);
+	if (err)
+		return err;
+	zmq_msg_init(&m);
+	for (uint64_t i = 0; i < r->total && !err; i++) {
+		while (zmq_msg_recv(&m, z.sock, 0) < 0 && !err)
+			err = patient(r);
+		while (!err && zmq_msg_send(&m, z.sock, 0) < 0)
+			err = patient(r);
+	}
+	zmq_msg_close(&m);
+	zclose(&z);
+	return err;
+}
+
+static int zmq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
+			const char **why)
+{
+	struct zmq_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
+	uint8_t *msg = malloc(cfg->size + 1), *back = malloc(cfg->size + 1);
+	struct affinity aff;
+	struct zside z = { 0 };
+	int err;
+	pid_t pid;
+
+	if (!msg || !back) {
+		free(msg);
+		free(back);
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	fill_pattern(msg, cfg->size);
+	err = make_endpoint(&r, why);
+	if (err)
+		goto out_mem;
+	/* Fork before any context exists here: ZeroMQ threads do not survive fork. */
+	pid = bench_spawn(cfg->cpu_pong, pong_main, &r);
+	if (pid < 0) {
+		*why = "fork failed";
+		err = pid;
+		goto out_dir;
+	}
+	r.peer = pid;
+	err = zopen(&z, &r, 1);
+	if (err) {
+		*why = "zmq socket/bind failed";
+		abort_peer(pid);
+		goto out_dir;
+	}
+	pin_parent(cfg->cpu_ping, &aff);
+	for (uint64_t i = 0; i < r.total; i++) {
+		uint64_t t0, t1;
+
+		stamp(msg, cfg->size, i);
+		t0 = bench_ticks_start();
+		err = zsend(z.sock, &r, msg, cfg->size);
+		if (!err)
+			err = zrecv(z.sock, &r, back, cfg->size);
+		t1 = bench_ticks_end();
+		if (err) {
+			*why = err == -EPIPE ? "peer process died" : "zmq_send/zmq_recv failed";
+			break;
+		}
+		if (csum(back, cfg->size) != csum(msg, cfg->size)) {
+			*why = "echoed payload differs from the one sent";
+			err = -EBADMSG;
+			break;
+		}
+		if (i >= cfg->warmup)
+			sample(ctx, bench_ticks_to_ns(t1 - t0));
+	}
+	unpin_parent(&aff);
+	if (err)
+		abort_peer(pid);
+	else
+		err = reap_peer(pid, why);
+	zclose(&z);
+out_dir:
+	remove_endpoint(&r);
+out_mem:
+	free(msg);
+	free(back);
+	return err;
+}
+
+/* --------------------------------------------------------------- stream */
+
+static int sink_main(void *arg)
+{
+	struct zmq_run *r = arg;
+	uint8_t *buf = malloc(r->size + 1), *pat = malloc(r->size + 1);
+	uint64_t warm = stream_warmup(r->size), rest, t0 = 0;
+	struct zside z;
+	int ok = 1, err;
+
+	if (!buf || !pat)
+		return -ENOMEM;
+	fill_pattern(pat, r->size);
+	/* The stamp replaces the pattern's first word: take that word out. */
+	rest = csum(pat, r->size) - csum(pat, r->size < 8 ? r->size : 8);
+	r->peer = 0;
+	err = zopen(&z, r, 0);
+	if (err)
+		return err;
+	for (uint64_t i = 0; i < r->total && !err; i++) {
+		err = zrecv(z.sock, r, buf, r->size);
+		if (err == -EBADMSG) {
+			ok = 0;
+			err = 0;
+		} else if (!err && csum(buf, r->size) != rest + word0(i, r->size)) {
+			ok = 0;
+		}
+		if (i + 1 == warm)
+			t0 = bench_mono_ns();
+	}
+	r->res->ns = bench_mono_ns() - t0;
+	r->res->msgs = r->total - warm;
+	r->res->verified = ok;
+	zclose(&z);
+	return err;
+}
+
+static int zmq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,
+		      const char **why)
+{
+	struct zmq_run r = { .size = cfg->size };
+	uint8_t *buf = malloc(cfg->size + 1);
+	struct affinity aff;
+	struct zside z = { 0 };
+	int err;
+	pid_t pid;
+
+	r.total = stream_warmup(cfg->size) + cfg->count;
+	r.res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r.res == MAP_FAILED || !buf) {
+		*why = "out of memory";
+		err = -ENOMEM;
+		goto out_mem;
+	}
+	memset(r.res, 0, sizeof(*r.res));
+	fill_pattern(buf, cfg->size);
+	err = make_endpoint(&r, why);
+	if (err)
+		goto out_mem;
+	pid = bench_spawn(cfg->cpu_rx, sink_main, &r);
+	if (pid < 0) {
+		*why = "fork failed";
+		err = pid;
+		goto out_dir;
+	}
+	r.peer = pid;
+	err = zopen(&z, &r, 1);
+	if (err) {
+		*why = "zmq socket/bind failed";
+		abort_peer(pid);
+		goto out_dir;
+	}
+	pin_parent(cfg->cpu_tx, &aff);
+	/* ZeroMQ batches on its own I/O thread: one zmq_send per message. */
+	for (uint64_t i = 0; i < r.total && !err; i++) {
+		stamp(buf, cfg->size, i);
+		err = zsend(z.sock, &r, buf, cfg->size);
+		if (err)
+			*why = err == -EPIPE ? "receiver process died" : "zmq_send failed";
+	}
+	unpin_parent(&aff);
+	if (err)
+		abort_peer(pid);
+	else
+		err = reap_peer(pid, why);
+	if (!err)
+		*res = *r.res;
+	zclose(&z);
+out_dir:
+	remove_endpoint(&r);
+out_mem:
+	if (r.res != MAP_FAILED)
+		munmap(r.res, sizeof(*res));
+	free(buf);
+	return err;
+}
+
+static const char *zmq_unavailable(size_t size)
+{
+	return NULL;
+}
+
+const struct bench_transport bench_tp_zmq = {
+	.name = "zmq",
+	.desc = "ZeroMQ PAIR sockets over ipc:// (blocking send/recv)",
+	.unavailable = zmq_unavailable,
+	.pingpong = zmq_pingpong,
+	.stream = zmq_stream,
+};
+
+#else /* !BENCH_HAVE_ZMQ */
+
+static const char *zmq_unavailable(size_t size)
+{
+	return "libzmq was not found when uipc-bench was configured: "
+	       "apt-get install libzmq3-dev, then meson setup --reconfigure";
+}
+
+const struct bench_transport bench_tp_zmq = {
+	.name = "zmq",
+	.desc = "ZeroMQ PAIR sockets over ipc:// (not built: libzmq missing)",
+	.unavailable = zmq_unavailable,
+};
+
+#endif /* BENCH_HAVE_ZMQ */

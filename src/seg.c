@@ -611,28 +611,51 @@ static int validate(const struct uipc_seg_hdr *h, uint32_t version, uint64_t fil
 	return check_regions(h);
 }
 
+/* What the kernel says about the fd: the header's claims are checked
+ * against these, not believed. */
+struct fd_facts {
+	bool sealed; /* F_SEAL_GROW and F_SEAL_SHRINK */
+	bool hugetlb; /* on hugetlbfs (a hugetlb memfd or a hugetlbfs file) */
+	uint64_t blksize; /* the huge page size on hugetlbfs */
+};
+
 /*
  * A memfd must be sealed against shrinking before we map it: otherwise the
  * peer could truncate it and turn our next access into a SIGBUS.  An
  * unlinked hugetlbfs file cannot carry seals at all; it is let through
- * unsealed (the header must then say so, see attach).
+ * unsealed, and the header must then say that is what it is (see attach).
  */
-static int check_seals(int fd, int *sealed)
+static int fd_facts(int fd, const struct stat *st, struct fd_facts *f)
 {
 	struct statfs sf;
 	int seals = fcntl(fd, F_GET_SEALS);
 
-	*sealed = seals >= 0 && (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) ==
-					(F_SEAL_SHRINK | F_SEAL_GROW);
-	if (*sealed)
-		return 0;
-	if (!fstatfs(fd, &sf) && sf.f_type == HUGETLBFS_MAGIC)
-		return 0;
-	return -EPERM;
+	f->sealed = seals >= 0 &&
+		    (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) == (F_SEAL_SHRINK | F_SEAL_GROW);
+	f->hugetlb = !fstatfs(fd, &sf) && sf.f_type == HUGETLBFS_MAGIC;
+	f->blksize = (uint64_t)st->st_blksize;
+	return f->sealed || f->hugetlb ? 0 : -EPERM;
+}
+
+/* The header's backing and page size must match the file they describe. */
+static int check_backing(const struct uipc_seg_hdr *h, const struct fd_facts *f)
+{
+	bool huge = h->backing == UIPC_BACKING_HUGETLB_MEMFD ||
+		    h->backing == UIPC_BACKING_HUGETLBFS;
+
+	if (huge != f->hugetlb)
+		return -EILSEQ;
+	if (huge ? h->page_size != f->blksize : h->page_size != UIPC_PAGE_4K)
+		return -EILSEQ;
+	/* Only a hugetlbfs file has an excuse for carrying no seals. */
+	if (!f->sealed && h->backing != UIPC_BACKING_HUGETLBFS)
+		return -EPERM;
+	return 0;
 }
 
 int uipc_seg_attach(int fd, struct uipc_seg **out)
 {
+	struct fd_facts facts;
 	struct uipc_seg_hdr h;
 	struct uipc_seg *s;
 	struct stat st;
@@ -658,9 +681,10 @@ int uipc_seg_attach(int fd, struct uipc_seg **out)
 		rc = -EBADF;
 		goto fail;
 	}
-	rc = check_seals(s->fd, &s->info.sealed);
+	rc = fd_facts(s->fd, &st, &facts);
 	if (rc)
 		goto fail;
+	s->info.sealed = facts.sealed;
 	if (st.st_size < (off_t)UIPC_SEG_HDR_SIZE || (uint64_t)st.st_size > SIZE_MAX / 2) {
 		rc = -EMSGSIZE;
 		goto fail;
@@ -677,8 +701,8 @@ int uipc_seg_attach(int fd, struct uipc_seg **out)
 	version = uipc_load_acquire(&((struct uipc_seg_hdr *)p)->version);
 	snapshot(p, &h);
 	rc = validate(&h, version, s->size);
-	if (!rc && !s->info.sealed && h.backing != UIPC_BACKING_HUGETLBFS)
-		rc = -EPERM; /* only a hugetlbfs file has an excuse */
+	if (!rc)
+		rc = check_backing(&h, &facts);
 	if (rc)
 		goto fail;
 	s->nregions = h.nregions;

@@ -183,13 +183,27 @@ static int pool_node(const struct uipc_seg_opts *o)
 	return o->mpol == UIPC_MPOL_BIND ? o->node : UIPC_NODE_ANY;
 }
 
+/* The pool size now, so the message can say what to write; 0 if unknown. */
+static uint64_t read_count(const char *path)
+{
+	FILE *f = path[0] ? fopen(path, "re") : NULL;
+	unsigned long long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
 /* Fill @err for a person: how many pages, how many free, which file. */
 static void huge_shortage(struct build *b, uint64_t ps, uint64_t needed)
 {
 	struct uipc_seg_error *e = b->err;
 	int node = pool_node(b->o);
 	long free_ = uipc_numa_huge_free(node, ps);
-	uint64_t nr = 0;
+	uint64_t nr;
 	char where[32];
 
 	b->short_huge = true;
@@ -203,15 +217,7 @@ static void huge_shortage(struct build *b, uint64_t ps, uint64_t needed)
 		snprintf(where, sizeof(where), "system-wide");
 	else
 		snprintf(where, sizeof(where), "on node %d", node);
-	{
-		FILE *f = e->sysfs_path[0] ? fopen(e->sysfs_path, "re") : NULL;
-		unsigned long long v;
-
-		if (f && fscanf(f, "%llu", &v) == 1)
-			nr = v;
-		if (f)
-			fclose(f);
-	}
+	nr = read_count(e->sysfs_path);
 	snprintf(e->msg, sizeof(e->msg),
 		 "not enough %s hugepages: %llu needed, %llu free %s; reserve more by "
 		 "writing %llu (or more) to %s",

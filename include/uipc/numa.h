@@ -56,41 +56,61 @@ UIPC_API int uipc_numa_topology(struct uipc_numa_topo *topo);
 /**
  * uipc_numa_topo_parse() - build a topology from text, for tests and tools:
  * "node 0 cpus 0-3 mem 8G huge2m 64/128\nnode 1 cpus 4-7 ...\ndistance 10 20\ndistance 20 10"
- * Return: 0 or -EINVAL with a partial topology.
+ *
+ * One statement per line; '#' starts a comment line.
+ *   node ID [cpus LIST] [mem N[K|M|G]] [huge2m FREE/TOTAL] [huge1g FREE/TOTAL]
+ *   distance D...   one row per node, in the order the nodes were declared;
+ *                   row i column j is the distance from node i to node j
+ * Return: 0 or -EINVAL (unknown word, bad number or list, duplicate node,
+ * free > total, a distance row of the wrong length, no node) with a
+ * partial topology; -ENOMEM.
  */
 UIPC_API int uipc_numa_topo_parse(const char *text, struct uipc_numa_topo *topo);
 
-/** uipc_numa_topo_inject() - answer every query from @topo (NULL: back to the kernel). */
+/** uipc_numa_topo_inject() - answer every query from @topo (copied; NULL:
+ * back to the kernel).  For tests and tools: call it before other threads
+ * query.  Placement (mbind) still goes to the kernel, which refuses nodes
+ * it does not have. */
 UIPC_API void uipc_numa_topo_inject(const struct uipc_numa_topo *topo);
 
 /** uipc_numa_node_exists() - 1 if @node is a node of the (possibly injected) topology. */
 UIPC_API int uipc_numa_node_exists(int node);
 
-/** uipc_numa_node_of_cpu() - node of @cpu, or -EINVAL. */
+/** uipc_numa_node_of_cpu() - node of @cpu, or -EINVAL (no such cpu, or on no node). */
 UIPC_API int uipc_numa_node_of_cpu(int cpu);
 
-/** uipc_numa_distance() - SLIT distance (10 = local), or -ENODEV. */
+/** uipc_numa_distance() - SLIT distance from @a to @b (10 = local), or
+ * -ENODEV (either node missing), -ENOMEM. */
 UIPC_API int uipc_numa_distance(int a, int b);
 
-/** uipc_numa_huge_free() - free hugepages of @page_size on @node
- * (UIPC_NODE_ANY: system-wide).  Return: count, or -ENODEV / -EINVAL. */
+/** uipc_numa_huge_free() - free hugepages of @page_size (2 MiB or 1 GiB) on
+ * @node (UIPC_NODE_ANY: system-wide), from sysfs free_hugepages or the
+ * injected topology.  Without NUMA support every node-0 query is
+ * system-wide.  Return: count (0 if that size is not configured), or
+ * -ENODEV (no such node), -EINVAL (other page size), -errno reading sysfs. */
 UIPC_API long uipc_numa_huge_free(int node, uint64_t page_size);
 
 /** uipc_numa_huge_sysfs() - the file a person writes to reserve pages of
- * @page_size on @node, into @buf. Return: length or -ENOSPC. */
+ * @page_size on @node (UIPC_NODE_ANY: the system-wide file), into @buf.
+ * Return: length, -ENOSPC (@buf too small), -EINVAL (other page size). */
 UIPC_API int uipc_numa_huge_sysfs(int node, uint64_t page_size, char *buf, size_t len);
 
-/** uipc_pin_cpu() - pin the calling thread to @cpu. Return: 0 or -errno. */
+/** uipc_pin_cpu() - pin the calling thread to @cpu.
+ * Return: 0, -EINVAL (bad cpu), or -errno from pthread_setaffinity_np. */
 UIPC_API int uipc_pin_cpu(int cpu);
 
-/** uipc_pin_node() - pin the calling thread to the CPUs of @node. */
+/** uipc_pin_node() - pin the calling thread to the CPUs of @node.
+ * Return: 0, -ENODEV (no such node), -EINVAL (node without CPUs), -ENOMEM,
+ * or -errno from pthread_setaffinity_np. */
 UIPC_API int uipc_pin_node(int node);
 
 /**
  * uipc_numa_place() - set the policy of an mmap'ed, not yet touched range
  * (mbind), leaving the process policy untouched.  @node_mask is used for
- * INTERLEAVE.  Return: 0, -ENODEV (no such node), -ENOSYS (no NUMA and
- * node != 0), -errno from mbind.
+ * INTERLEAVE (0: just @node); @node UIPC_NODE_ANY with BIND/PREFERRED is a
+ * no-op.  Return: 0, -EINVAL (@addr not page aligned, @len 0, bad @mpol),
+ * -ENODEV (no such node), -ENOSYS (no NUMA support and a node other than 0
+ * that an injected topology claims), -errno from mbind.
  */
 UIPC_API int uipc_numa_place(void *addr, size_t len, int node, enum uipc_mpol mpol,
 			     uint64_t node_mask);
@@ -102,7 +122,10 @@ UIPC_API int uipc_numa_place(void *addr, size_t len, int node, enum uipc_mpol mp
  * @node:    out: the node all pages share, -1 if they are mixed
  * @pages:   out: pages examined
  * @on_want: out: pages found on @want
- * Return: 0 or -errno (move_pages/get_mempolicy failure, -EINVAL).
+ * Pages not present count towards @pages but on no node (@node is then -1).
+ * Without NUMA support every page is reported on node 0 without asking.
+ * Return: 0, -EINVAL (bad arguments, @page_size not a power of two), or
+ * -errno from move_pages.
  */
 UIPC_API int uipc_numa_verify(void *addr, size_t len, size_t page_size, int want,
 			      int *node, uint64_t *pages, uint64_t *on_want);

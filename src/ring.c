@@ -9,6 +9,8 @@
 #include <uipc/ring.h>
 #include <uipc/seg.h>
 
+void uipc__ring_wait_detach(struct uipc_ring *r); /* src/ring_wait.c */
+
 /* The data array starts on its own page: the control lines never share a
  * cache line (or a prefetch pair) with records. */
 #define RING_DATA_OFFSET 4096u
@@ -18,11 +20,15 @@ static int is_pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
-static uint32_t default_max_msg(uint64_t cap)
+/*
+ * A record of at most cap/2 - 8 bytes (header included, rounded up to the
+ * alignment) always fits once the ring drains, even behind padding: if it
+ * does not fit before the end, the end is more than cap/2 + 8 away, which
+ * leaves the record plus the zeroed slot after it room at the start.
+ */
+static uint32_t default_max_msg(uint64_t cap, uint32_t align)
 {
-	/* Any message up to cap/2 - 16 fits once the ring drains, even when
-	 * it must be preceded by padding: see ring.h. */
-	return (uint32_t)(cap / 2 - 16);
+	return (uint32_t)((cap / 2 - 8) / align * align - UIPC_REC_HDR);
 }
 
 static int check_opts(const struct uipc_ring_opts *o, uint32_t *max_msg, uint32_t *align)
@@ -35,11 +41,8 @@ static int check_opts(const struct uipc_ring_opts *o, uint32_t *max_msg, uint32_
 	a = o->align ? o->align : 8;
 	if (!is_pow2(a) || a < 8 || a > 4096 || a > o->capacity / 4)
 		return -EINVAL;
-	m = o->max_msg ? o->max_msg : default_max_msg(o->capacity);
-	/* A record of max_msg, rounded up to the alignment, must satisfy the
-	 * same bound as the default. */
-	if (m > default_max_msg(o->capacity) ||
-	    ((UIPC_REC_HDR + (uint64_t)m + a - 1) & ~(uint64_t)(a - 1)) > o->capacity / 2 - 8)
+	m = o->max_msg ? o->max_msg : default_max_msg(o->capacity, a);
+	if (m > default_max_msg(o->capacity, a))
 		return -EINVAL;
 	*max_msg = m;
 	*align = a;
@@ -201,12 +204,8 @@ void uipc_ring_detach(struct uipc_ring *r)
 		uipc_ring_release(r);
 		uipc_store_release(&r->ctl->cons.closed, 1u);
 	}
+	/* A peer asleep on the ring must wake up to see the closed flag. */
+	uipc__ring_wait_detach(r);
 	r->ctl = NULL;
 	r->data = NULL;
-}
-
-int uipc__ring_corrupt(struct uipc_ring *r)
-{
-	r->broken = 1;
-	return -EBADMSG;
 }

@@ -38,8 +38,10 @@
  * before it is checked, and nothing checked is read twice.
  *
  * Sizes: capacity is a power of two from 64 bytes to 2 GiB; the largest
- * message is capacity/2 - 16 bytes (or a smaller max_msg chosen at format),
- * so any message fits once the consumer drains.
+ * message is capacity/2 - 16 bytes with 8-byte alignment (in general the
+ * largest record of at most capacity/2 - 8 bytes, less its header), or a
+ * smaller max_msg chosen at format, so any message fits once the consumer
+ * drains.
  */
 #ifndef UIPC_RING_H
 #define UIPC_RING_H
@@ -130,7 +132,7 @@ enum uipc_role {
 /* Format options (creator side). */
 struct uipc_ring_opts {
 	uint64_t capacity; /* data bytes, power of two */
-	uint32_t max_msg; /* 0: capacity/2 - 16 */
+	uint32_t max_msg; /* 0: the largest possible, capacity/2 - 16 at align 8 */
 	uint32_t align; /* 0: 8.  64 keeps small records on one cache line */
 };
 
@@ -241,8 +243,12 @@ UIPC_INLINE void uipc__rec_put(struct uipc_ring *r, uint64_t pos, uint32_t len)
 	}
 }
 
-/* Out of line: marks the endpoint broken and returns -EBADMSG. */
-UIPC_API int uipc__ring_corrupt(struct uipc_ring *r);
+/* A record failed its checks: the endpoint stays broken from now on. */
+UIPC_INLINE int uipc__ring_corrupt(struct uipc_ring *r)
+{
+	r->broken = 1;
+	return -EBADMSG;
+}
 
 /* ------------------------------------------------------ fast path: producer */
 

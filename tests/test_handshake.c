@@ -341,6 +341,78 @@ Test(handshake, uid_any_admits, .timeout = 30)
 	uipc_seg_close(s.seg);
 }
 
+/*
+ * Companion of the two above that needs no root: an allow_uid naming some
+ * other uid refuses our own (same-uid) peer, and the peer hears why.
+ */
+Test(handshake, allow_uid_mismatch_refused, .timeout = 30)
+{
+	struct uipc_hs_opts opts = { .timeout_ms = JOIN_MS };
+	struct uipc_peer peer;
+	struct pat_seg s;
+	char addr[64];
+	pid_t pid;
+	int lfd;
+
+	opts.allow_uid = geteuid() == 4242 ? 4243 : 4242;
+	abstract_name(addr, sizeof(addr), "allow");
+	pat_seg_init(&s, 18);
+	lfd = uipc_hs_listen(addr, NULL);
+	cr_assert_geq(lfd, 0);
+	pid = spawn_peer(addr, JOIN_MS, 18, "exit", false, false);
+	cr_assert_eq(uipc_hs_offer(lfd, s.seg, &opts, &peer), -EACCES);
+	cr_assert_eq(wait_status(pid), EACCES);
+	uipc_hs_close_listener(lfd, addr);
+	uipc_seg_close(s.seg);
+}
+
+/*
+ * The joiner checks the creator too: a creator of a uid it does not allow
+ * (nobody when we are root, else a uid named that is not ours) is refused
+ * before anything it sends is read.
+ */
+Test(handshake, join_refuses_foreign_creator, .timeout = 30)
+{
+	struct uipc_hs_opts o = { .timeout_ms = JOIN_MS };
+	struct uipc_peer peer;
+	struct uipc_seg *seg;
+	char addr[64];
+	pid_t pid;
+	int fds, sync[2];
+	char c;
+
+	if (geteuid() != 0)
+		o.allow_uid = geteuid() == 4242 ? 4243 : 4242;
+	abstract_name(addr, sizeof(addr), "foreign");
+	cr_assert_eq(pipe2(sync, O_CLOEXEC), 0);
+	fds = count_fds();
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct uipc_hs_opts co = { .timeout_ms = JOIN_MS, .allow_uid = UIPC_UID_ANY };
+		struct uipc_peer p;
+		struct pat_seg s;
+		int lfd;
+
+		alarm(25); /* never outlive the test */
+		if (geteuid() == 0 && (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY)))
+			_exit(1);
+		pat_seg_init(&s, 19);
+		lfd = uipc_hs_listen(addr, NULL);
+		if (lfd < 0 || write(sync[1], "l", 1) != 1)
+			_exit(2);
+		uipc_hs_offer(lfd, s.seg, &co, &p);
+		_exit(0);
+	}
+	cr_assert_eq(read(sync[0], &c, 1), 1);
+	cr_assert_eq(uipc_hs_join(addr, &o, &seg, &peer), -EACCES);
+	cr_assert_eq(count_fds(), fds);
+	kill(pid, SIGKILL);
+	wait_status(pid);
+	close(sync[0]);
+	close(sync[1]);
+}
+
 /* A 0600 socket file keeps another uid out before any credential check. */
 Test(handshake, path_mode_keeps_other_uid_out, .timeout = 30)
 {
@@ -730,6 +802,7 @@ Test(handshake, creator_killed_seen_by_joiner, .timeout = 30)
 		struct pat_seg s;
 		int lfd;
 
+		alarm(25); /* never outlive the test */
 		pat_seg_init(&s, 15);
 		lfd = uipc_hs_listen(addr, NULL);
 		if (lfd < 0 || uipc_hs_offer(lfd, s.seg, &o, &p))
@@ -800,6 +873,7 @@ static void fake_server(const char *addr, enum fake kind)
 	char req[sizeof(struct uipc_hello)], junk[sizeof(h)];
 	int lfd, s, fds[16], i, p[2];
 
+	alarm(15); /* never outlive a test whose joiner gave up */
 	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	memcpy(sa.sun_path + 1, addr + 1, strlen(addr) - 1);
 	if (bind(lfd, (struct sockaddr *)&sa,

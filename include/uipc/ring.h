@@ -250,6 +250,9 @@ UIPC_INLINE int uipc__ring_corrupt(struct uipc_ring *r)
 	return -EBADMSG;
 }
 
+/* Out of line (src/ring_wait.c): wake the peer, whose waiter flag was set. */
+UIPC_API void uipc__ring_wake(struct uipc_ring *r, uint32_t how);
+
 /* ------------------------------------------------------ fast path: producer */
 
 /**
@@ -304,6 +307,16 @@ UIPC_INLINE void uipc_ring_commit(struct uipc_ring *r)
 	uipc_store_release(uipc__rec_slot(r, r->batch_pos), r->batch_word);
 	r->batch_word = 0;
 	UIPC_WRITE_ONCE(r->ctl->prod.pos, r->head);
+	if (r->wait) {
+		uint32_t how;
+
+		/* Pairs with the smp_mb in uipc_wait_prepare() of a sleeping
+		 * consumer (wait.h, F2/F1): it sees (A) or we see its flag. */
+		uipc_smp_mb();
+		how = UIPC_READ_ONCE(r->ctl->cons_wait.waiting);
+		if (uipc_unlikely(how))
+			uipc__ring_wake(r, how);
+	}
 }
 
 /**
@@ -394,6 +407,16 @@ UIPC_INLINE void uipc_ring_release(struct uipc_ring *r)
 	/* Pairs with the load-acquire of cons.pos in uipc_ring_reserve(). (B) */
 	uipc_store_release(&r->ctl->cons.pos, r->pos);
 	r->released = r->pos;
+	if (r->wait) {
+		uint32_t how;
+
+		/* Pairs with the smp_mb in uipc_wait_prepare() of a producer
+		 * blocked on full (wait.h, F2/F1): it sees (B) or we see its flag. */
+		uipc_smp_mb();
+		how = UIPC_READ_ONCE(r->ctl->prod_wait.waiting);
+		if (uipc_unlikely(how))
+			uipc__ring_wake(r, how);
+	}
 }
 
 /**

@@ -15,5 +15,6 @@
 #include "handshake.h"
 #include "numa.h"
 #include "ring.h"
+#include "wait.h"
 
 #endif /* UIPC_UIPC_H */

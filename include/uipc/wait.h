@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Waiting and waking: spin, then park on a futex word in shared memory.
+ *
+ * Every sleeping side owns a `struct uipc_wait_word` (a 32-bit futex word
+ * and a waiter flag) in shared memory.  Futexes are always shared, never
+ * FUTEX_PRIVATE: the two sides are different processes.
+ *
+ * Pairing diagram (S = sleeper, W = waker; "data" is whatever S waits for:
+ * a record header for a consumer, cons.pos for a full producer):
+ *
+ *   S: uipc_wait_prepare()                W: publish data (store-release)
+ *        store  waiting = 1                    uipc_wake_needed():
+ *        smp_mb()                 (F1)           smp_mb()                (F2)
+ *        seq = load-acquire(futex)   (R)         load waiting
+ *      re-check data: ready -> cancel         waiting != 0: uipc_wake():
+ *      futex_wait(futex, seq)                   fetch-add-release(futex) (R)
+ *      (the kernel sleeps only if                futex_wake(futex, INT_MAX)
+ *       futex still == seq)
+ *      store waiting = 0 (uipc_wait_cancel)
+ *
+ *   (F1)/(F2) are the store->load pair (Dekker): at least one side sees the
+ *       other's store, so either S's re-check sees the data or W sees the
+ *       flag and wakes.  Drop either fence and both can miss (the model in
+ *       tests/model/ finds that lost wakeup; the test suite runs it).
+ *   (R) if S's load of futex already sees W's bump, the bump's release
+ *       makes W's data visible to the re-check, so S does not sleep; if it
+ *       does not, futex_wait(seq) fails with EAGAIN or is woken.
+ *
+ * So a publish costs one full fence and one load when nobody sleeps, and no
+ * syscall.  The flag belongs to the sleeper: only it sets and clears it.
+ * (A waker that clears the flag to save syscalls can erase the flag of the
+ * sleeper's next round, meant for a later publish: the model found that
+ * lost wakeup.)  So while a sleeper is waking up, each publish makes a
+ * wake syscall; that window is one wake latency long.
+ *
+ * A word with several sleepers (a doorbell) counts them in `waiting`
+ * (atomic add before the fence, subtract on leaving); a ring's words have
+ * one sleeper and use plain stores.
+ *
+ * Strategies: SPIN (never sleeps), YIELD (spin, then sched_yield), PARK
+ * (spin for a budget in nanoseconds, then sleep).  The budget comes from,
+ * first to last: the endpoint options, $UIPC_SPIN_NS, the tuner's file
+ * ($UIPC_TUNE_FILE, else /etc/uipc/tune.conf, line "spin_ns = N"), and the
+ * default: one wake cost measured once at start-up (about 25 us on a
+ * 2-vCPU VM).  The pause cost is calibrated once against the TSC and the
+ * deadline is checked every 32 pauses, so the budget is in time, not loops.
+ *
+ * Park backends: futex(2), futex_waitv(2), io_uring FUTEX_WAIT or
+ * FUTEX_WAITV (with a poll on the peer's pidfd/socket in the same ring),
+ * and an eventfd (EFD_NONBLOCK) a user can put in an epoll or io_uring loop
+ * of their own.  A backend the kernel lacks falls back to futex(2) with the
+ * reason recorded (uipc_wait_ep_info()).
+ *
+ * Every function returns 0 (or a count) on success and a negative errno.
+ */
+#ifndef UIPC_WAIT_H
+#define UIPC_WAIT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "barrier.h"
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- shared */
+
+/* The waiter flag: how many sleepers want which wake.  Low 16 bits count
+ * futex sleepers (futex, waitv, io_uring), high 16 bits eventfd sleepers. */
+#define UIPC_WAITING_FUTEX 0x1u
+#define UIPC_WAITING_EVENTFD 0x10000u
+#define UIPC_WAITING_FUTEX_MASK 0xffffu
+
+/* One per sleeping side, in shared memory.  Each field is read once into a
+ * local by the other side; a garbage value costs a spurious wake, never a
+ * crash. */
+struct uipc_wait_word {
+	uint32_t futex; /* bumped by the waker before every wake */
+	uint32_t waiting; /* UIPC_WAITING_*, set and cleared by the sleeper(s) */
+};
+UIPC_STATIC_ASSERT(sizeof(struct uipc_wait_word) == 8, "wait word layout");
+UIPC_STATIC_ASSERT(offsetof(struct uipc_wait_word, waiting) == 4, "wait word layout");
+
+/* ---------------------------------------------------------------- options */
+
+enum uipc_wait_strategy {
+	UIPC_WAIT_PARK = 0, /* spin for the budget, then sleep (default) */
+	UIPC_WAIT_SPIN = 1, /* spin until ready or timeout; never sleeps */
+	UIPC_WAIT_YIELD = 2, /* spin for the budget, then sched_yield() */
+};
+
+enum uipc_wait_backend {
+	UIPC_BACKEND_AUTO = 0, /* io_uring futex if a peer fd is watched and
+				  io_uring works, else futex(2) */
+	UIPC_BACKEND_FUTEX = 1, /* futex(2) FUTEX_WAIT / FUTEX_WAKE */
+	UIPC_BACKEND_WAITV = 2, /* futex_waitv(2); wakes with futex(2) */
+	UIPC_BACKEND_URING = 3, /* IORING_OP_FUTEX_WAIT / FUTEX_WAKE */
+	UIPC_BACKEND_URING_WAITV = 4, /* IORING_OP_FUTEX_WAITV / FUTEX_WAKE */
+	UIPC_BACKEND_EVENTFD = 5, /* poll + read / write an eventfd */
+	UIPC_BACKEND__COUNT
+};
+
+/* Endpoint options.  Start from UIPC_WAIT_OPTS_INIT. */
+struct uipc_wait_opts {
+	enum uipc_wait_strategy strategy;
+	enum uipc_wait_backend backend;
+	int64_t spin_ns; /* spin budget; < 0: env, tune file, calibrated */
+	int peer_fd; /* pidfd or connected socket of the peer, -1: none.
+			Not owned.  Its death ends a wait with -EPIPE. */
+	int eventfd; /* EVENTFD: the sleeper's eventfd (shared with the
+			peer); -1: the endpoint creates one (see
+			uipc_wait_ep_eventfd()).  Not owned when given. */
+	int peer_eventfd; /* the peer sleeps on this eventfd: wake it there
+			     (-1: the peer does not use an eventfd).  Not owned. */
+};
+
+#define UIPC_WAIT_OPTS_INIT                                                            \
+	{                                                                              \
+		.strategy = UIPC_WAIT_PARK, .backend = UIPC_BACKEND_AUTO, .spin_ns = -1, \
+		.peer_fd = -1, .eventfd = -1, .peer_eventfd = -1                       \
+	}
+
+/* What an endpoint turned out to use. */
+struct uipc_wait_info {
+	enum uipc_wait_strategy strategy;
+	enum uipc_wait_backend backend; /* the one in use */
+	enum uipc_wait_backend requested;
+	int64_t spin_ns; /* budget in use */
+	const char *spin_source; /* "opts", "env", "file", "calibrated" */
+	char fallback_reason[128]; /* why the requested backend is not used; "" */
+	/* counters, local to this process */
+	uint64_t waits; /* calls that had to wait at all */
+	uint64_t spins_won; /* ... and were satisfied while spinning */
+	uint64_t parks; /* sleeps entered (syscalls that could block) */
+	uint64_t wakes; /* wake syscalls (or submissions) made */
+	uint64_t wakes_skipped; /* publishes that found nobody asleep */
+	uint64_t timeouts;
+};
+
+struct uipc_wait_ep; /* opaque, process-local */
+
+/* Ready-check of a generic wait: > 0 ready (returned to the caller), 0 not
+ * yet, < 0 an error (returned).  Called with the waiter flag set. */
+typedef int (*uipc_wait_check_fn)(void *arg);
+
+/* ------------------------------------------------------- the raw handshake */
+
+/**
+ * uipc_wait_prepare() - sleeper: announce the sleep (flag, full fence) and
+ * return the futex value to sleep on.  Re-check the condition after this
+ * and before sleeping; call uipc_wait_cancel() if it is already true.
+ */
+UIPC_INLINE uint32_t uipc_wait_prepare(struct uipc_wait_word *w, uint32_t how)
+{
+	UIPC_WRITE_ONCE(w->waiting, how);
+	/* Pairs with the smp_mb in uipc_wake_needed(): (F1)/(F2). */
+	uipc_smp_mb();
+	/* Pairs with the release bump in uipc__wake_word(): (R). */
+	return uipc_load_acquire(&w->futex);
+}
+
+/** uipc_wait_cancel() - sleeper: leaving (the re-check found data, or woken). */
+UIPC_INLINE void uipc_wait_cancel(struct uipc_wait_word *w)
+{
+	UIPC_WRITE_ONCE(w->waiting, 0u);
+}
+
+/**
+ * uipc_wake_needed() - waker, after publishing: full fence, then is the
+ * other side asleep (or about to be)?  Return: its UIPC_WAITING_* value.
+ */
+UIPC_INLINE uint32_t uipc_wake_needed(struct uipc_wait_word *w)
+{
+	/* Pairs with the smp_mb in uipc_wait_prepare(): (F2)/(F1). */
+	uipc_smp_mb();
+	return UIPC_READ_ONCE(w->waiting);
+}
+
+/* ------------------------------------------------------------- endpoints */
+
+/**
+ * uipc_wait_ep_create() - a local wait endpoint (strategy, budget, park
+ * and wake backends, peer liveness).  @opts may be NULL.
+ * Return: 0, -EINVAL (bad strategy/backend/fd), -ENOMEM, -errno from
+ * eventfd(2).  An unavailable io_uring backend is not an error: it falls
+ * back to futex(2) and says why in uipc_wait_ep_info().
+ */
+UIPC_API int uipc_wait_ep_create(const struct uipc_wait_opts *opts, struct uipc_wait_ep **out);
+
+/** uipc_wait_ep_destroy() - free @ep (NULL is fine); closes what it created. */
+UIPC_API void uipc_wait_ep_destroy(struct uipc_wait_ep *ep);
+
+/** uipc_wait_ep_info() - what @ep uses and its counters.  Return: 0, -EINVAL. */
+UIPC_API int uipc_wait_ep_info(const struct uipc_wait_ep *ep, struct uipc_wait_info *info);
+
+/**
+ * uipc_wait_ep_eventfd() - the eventfd this endpoint sleeps on, for the
+ * peer (send it over the handshake socket) or the user's own epoll loop.
+ * Return: the fd, or -ENOENT (backend is not EVENTFD).
+ */
+UIPC_API int uipc_wait_ep_eventfd(const struct uipc_wait_ep *ep);
+
+/**
+ * uipc_wait_ep_set_peer_eventfd() - wake the peer through @fd from now on
+ * (the peer sleeps on an eventfd); -1 goes back to futex wakes only.
+ * Return: 0, -EINVAL.
+ */
+UIPC_API int uipc_wait_ep_set_peer_eventfd(struct uipc_wait_ep *ep, int fd);
+
+/**
+ * uipc_wait_until() - wait on @w until @check says ready, the timeout
+ * passes or the peer dies.  @timeout_ns: < 0 forever, 0 check once.
+ * Several processes may wait on one @w (a doorbell): they are counted.
+ * Return: check's positive value, check's negative value, -ETIMEDOUT,
+ * -EPIPE (the peer fd reports death; @check is called once more first and
+ * wins if it is ready), -EINTR is never returned (restarted).
+ */
+UIPC_API int uipc_wait_until(struct uipc_wait_ep *ep, struct uipc_wait_word *w,
+			     uipc_wait_check_fn check, void *arg, int64_t timeout_ns);
+
+/**
+ * uipc_wake() - waker: after uipc_wake_needed() returned @how != 0, bump
+ * the futex word and wake the sleeper(s) on @w with @ep's wake backend
+ * (futex(2) when @ep is NULL; the peer's eventfd for eventfd sleepers).  Wakes every waiter (INT_MAX: FUTEX_WAITV waiters are
+ * only reliably woken that way on older kernels).
+ * Return: 0, -errno from the syscall.
+ */
+UIPC_API int uipc_wake(struct uipc_wait_ep *ep, struct uipc_wait_word *w, uint32_t how);
+
+/**
+ * uipc_wake_if_needed() - waker, after publishing: fence, and wake only if
+ * the flag is set.  Return: 1 woken, 0 nobody asleep, -errno.
+ */
+UIPC_API int uipc_wake_if_needed(struct uipc_wait_ep *ep, struct uipc_wait_word *w);
+
+/**
+ * uipc_peer_dead() - non-blocking: has the peer behind @fd (pidfd or
+ * socket) died?  Return: 1 dead, 0 alive, -EBADF.
+ */
+UIPC_API int uipc_peer_dead(int fd);
+
+/* ------------------------------------------------------------- batching */
+
+struct uipc_wake_batch; /* opaque */
+
+/**
+ * uipc_wake_batch_create() - collect up to @max wakes and flush them in
+ * one io_uring submission (FUTEX_WAKE SQEs), or with one futex(2) each
+ * when io_uring futex ops are unavailable (@why, if given, says why).
+ * Return: 0, -EINVAL (@max 0 or > 4096), -ENOMEM.
+ */
+UIPC_API int uipc_wake_batch_create(unsigned max, struct uipc_wake_batch **out,
+				    const char **why);
+
+/** uipc_wake_batch_destroy() - free @b (NULL is fine). */
+UIPC_API void uipc_wake_batch_destroy(struct uipc_wake_batch *b);
+
+/**
+ * uipc_wake_batch_add() - after publishing to @w's sleeper: fence, and
+ * queue a wake if its flag is set (flushing first if the batch is full).
+ * Return: 1 queued, 0 nobody asleep, -errno of a forced flush.
+ */
+UIPC_API int uipc_wake_batch_add(struct uipc_wake_batch *b, struct uipc_wait_word *w);
+
+/**
+ * uipc_wake_batch_flush() - submit every queued wake at once.
+ * Return: the number of wakes submitted, or -errno.
+ */
+UIPC_API int uipc_wake_batch_flush(struct uipc_wake_batch *b);
+
+/** uipc_wake_batch_uring() - 1 if @b uses io_uring, 0 if futex(2). */
+UIPC_API int uipc_wake_batch_uring(const struct uipc_wake_batch *b);
+
+/* ------------------------------------------------------------- doorbell */
+
+/**
+ * uipc_doorbell_ring() - wake every sleeper of a shared doorbell word with
+ * one FUTEX_WAKE(INT_MAX), if any announced itself.  Sleepers use
+ * uipc_wait_until() on the same word (several processes may).
+ * Return: 1 rung, 0 nobody asleep, -errno.
+ */
+UIPC_API int uipc_doorbell_ring(struct uipc_wait_word *w);
+
+/* ------------------------------------------------------------- waitset */
+
+struct uipc_waitset; /* opaque: many wait words, one sleep */
+
+/**
+ * uipc_waitset_create() - a set of up to @max channels (max <= 64).
+ * io_uring FUTEX_WAITV plus polls of the peer fds and a timeout in one
+ * submission when available, else futex_waitv(2) plus a poll slice.
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+UIPC_API int uipc_waitset_create(unsigned max, const struct uipc_wait_opts *opts,
+				 struct uipc_waitset **out);
+
+/** uipc_waitset_destroy() - free @ws (NULL is fine). */
+UIPC_API void uipc_waitset_destroy(struct uipc_waitset *ws);
+
+/**
+ * uipc_waitset_add() - add a channel: its wait word, its ready-check and
+ * the liveness fd of its peer (-1: none).
+ * Return: the channel's index, -ENOSPC (set full), -EINVAL.
+ */
+UIPC_API int uipc_waitset_add(struct uipc_waitset *ws, struct uipc_wait_word *w,
+			      uipc_wait_check_fn check, void *arg, int peer_fd);
+
+/**
+ * uipc_waitset_wait() - sleep until a channel is ready or its peer died, or
+ * the timeout passes (< 0 forever).  Channels are checked from 0; one whose
+ * peer died is reported only once it has nothing ready (drained first).
+ * Return: index of a ready channel (>= 0) with *@dead = 0; index of a
+ * channel whose peer died with *@dead = 1; -ETIMEDOUT; or a check's
+ * negative value.
+ */
+UIPC_API int uipc_waitset_wait(struct uipc_waitset *ws, int64_t timeout_ns, int *dead);
+
+/** uipc_waitset_backend() - the backend in use, with *@why the fallback reason. */
+UIPC_API enum uipc_wait_backend uipc_waitset_backend(const struct uipc_waitset *ws,
+						     const char **why);
+
+/* ------------------------------------------------------ blocking ring API */
+
+struct uipc_ring;
+
+/**
+ * uipc_ring_wait_enable() - let this ring endpoint wait and wake.  Both
+ * sides must enable it: a producer wakes a sleeping consumer only if it
+ * has (and a consumer a blocked producer).  Costs a full fence per
+ * commit/release on this endpoint, and no syscall while nobody sleeps.
+ * @opts may be NULL.  opts->peer_fd (pidfd or handshake socket) makes a
+ * wait end with -EPIPE when the peer dies.
+ * Return: 0, -EINVAL, -EALREADY, or an error of uipc_wait_ep_create().
+ */
+UIPC_API int uipc_ring_wait_enable(struct uipc_ring *r, const struct uipc_wait_opts *opts);
+
+/** uipc_ring_wait_disable() - drop the wait state (done by detach too). */
+UIPC_API void uipc_ring_wait_disable(struct uipc_ring *r);
+
+/** uipc_ring_wait_ep() - the endpoint, for uipc_wait_ep_info(); NULL if none. */
+UIPC_API struct uipc_wait_ep *uipc_ring_wait_ep(const struct uipc_ring *r);
+
+/**
+ * uipc_ring_peek_wait() - uipc_ring_peek(), waiting up to @timeout_ns
+ * (< 0 forever, 0 no wait) for a message.
+ * Return: 0 with *@msg, *@len; -ETIMEDOUT; -EPIPE once the producer has
+ * detached or died and every message it committed has been returned;
+ * -EBADMSG; -EINVAL (wait not enabled, or not a consumer).
+ */
+UIPC_API int uipc_ring_peek_wait(struct uipc_ring *r, const void **msg, size_t *len,
+				 int64_t timeout_ns);
+
+/**
+ * uipc_ring_recv_wait() - uipc_ring_recv(), waiting as uipc_ring_peek_wait().
+ * Return: the length, -EMSGSIZE (stays in the ring), or as
+ * uipc_ring_peek_wait().
+ */
+UIPC_API ssize_t uipc_ring_recv_wait(struct uipc_ring *r, void *buf, size_t cap,
+				     int64_t timeout_ns);
+
+/**
+ * uipc_ring_reserve_wait() - uipc_ring_reserve(), waiting up to
+ * @timeout_ns for room when the ring is full.
+ * Return: 0, -EMSGSIZE, -ETIMEDOUT, -EPIPE (the consumer detached or
+ * died), -EINVAL (wait not enabled, or not a producer).
+ */
+UIPC_API int uipc_ring_reserve_wait(struct uipc_ring *r, size_t len, void **out,
+				    int64_t timeout_ns);
+
+/**
+ * uipc_ring_send_wait() - copy in and commit, waiting for room.
+ * Return: 0 or as uipc_ring_reserve_wait().
+ */
+UIPC_API int uipc_ring_send_wait(struct uipc_ring *r, const void *buf, size_t len,
+				 int64_t timeout_ns);
+
+/**
+ * uipc_ring_ready_check() - the consumer's ready-check for a waitset: 1 if
+ * a record is published at the read position, -EPIPE if the producer
+ * detached and nothing is left, else 0.  @arg is the struct uipc_ring *.
+ */
+UIPC_API int uipc_ring_ready_check(void *arg);
+
+/** uipc_ring_wait_word() - the consumer's (or producer's) wait word. */
+UIPC_API struct uipc_wait_word *uipc_ring_wait_word(struct uipc_ring *r, int role);
+
+/* ------------------------------------------------------------- utilities */
+
+/**
+ * uipc_wait_calibrate() - pause cost and wake cost, measured once (first
+ * call) and cached.  Either pointer may be NULL.  Return: 0, -errno.
+ */
+UIPC_API int uipc_wait_calibrate(double *pause_ns, int64_t *wake_ns);
+
+/** uipc_wait_default_spin_ns() - the default budget and its source. */
+UIPC_API int64_t uipc_wait_default_spin_ns(const char **source);
+
+/** uipc_wait_backend_name() - "futex", "waitv", "uring", ... */
+UIPC_API const char *uipc_wait_backend_name(enum uipc_wait_backend b);
+
+/**
+ * uipc_wait_uring_probe() - can io_uring futex ops be used here?
+ * Return: 1 yes, 0 no (*@why says why), never fails otherwise.
+ * Setting $UIPC_WAIT_NO_URING=1 makes the probe fail (tests, debugging).
+ */
+UIPC_API int uipc_wait_uring_probe(const char **why);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UIPC_WAIT_H */

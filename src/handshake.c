@@ -162,11 +162,9 @@ static int hs_peer_pidfd(int sock, pid_t pid)
 #ifdef SO_PEERPIDFD
 	socklen_t len = sizeof(pidfd);
 
-	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
-		/* Not created with O_CLOEXEC by every kernel that has it. */
-		fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	/* Like every pidfd, it comes close-on-exec. */
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0)
 		return pidfd;
-	}
 	pidfd = -1;
 #endif
 #if HAVE_PIDFD_OPEN

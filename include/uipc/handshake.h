@@ -5,8 +5,11 @@
  *   creator                                   peer
  *   uipc_hs_listen("@feed" | "/run/x.sock")
  *   uipc_hs_offer(lfd, seg) -- accept,        uipc_hs_join("@feed") -- connect
- *        SO_PEERCRED check, hello + memfd  -->     (retrying until timeout),
- *        (SCM_RIGHTS)                              recv hello + fd, attach
+ *        SO_PEERCRED check                         (retrying until timeout),
+ *                                                  SO_PEERCRED check
+ *                                     <--  hello{JOIN}
+ *        hello + memfd (SCM_RIGHTS)   -->
+ *                                                  validate, attach
  *
  * On the wire the joiner speaks first (a hello with UIPC_HELLO_F_JOIN), the
  * creator answers with its hello and the memfd in one message, or with a
@@ -68,6 +71,9 @@ struct uipc_hello {
 	uint64_t reserved[3];
 };
 UIPC_STATIC_ASSERT(sizeof(struct uipc_hello) == 72, "hello layout");
+UIPC_STATIC_ASSERT(offsetof(struct uipc_hello, version) == 8, "hello layout");
+UIPC_STATIC_ASSERT(offsetof(struct uipc_hello, seg_size) == 24, "hello layout");
+UIPC_STATIC_ASSERT(offsetof(struct uipc_hello, user) == 40, "hello layout");
 
 /* Options; all-zero (or a NULL pointer) gives the defaults. */
 struct uipc_hs_opts {

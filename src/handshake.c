@@ -584,6 +584,7 @@ int uipc_hs_join(const char *addr, const struct uipc_hs_opts *opts, struct uipc_
 	struct uipc_hs_opts o = { 0 };
 	struct sockaddr_un sa;
 	struct uipc_hello req, hello;
+	struct uipc_seg_info info;
 	struct ucred cred;
 	socklen_t len, clen;
 	bool abstract;
@@ -636,6 +637,17 @@ int uipc_hs_join(const char *addr, const struct uipc_hs_opts *opts, struct uipc_
 	pidfd = hs_peer_pidfd(sock, cred.pid);
 	rc = uipc_seg_attach(fds[0], seg);
 	if (rc) {
+		*seg = NULL;
+		goto fail;
+	}
+	/* The hello and the header it travels with must tell the same story;
+	 * a creator that says "ring" about a raw segment is not to be believed
+	 * about anything else either. */
+	rc = uipc_seg_info(*seg, &info);
+	if (!rc && info.kind != hello.kind)
+		rc = -EPROTO;
+	if (rc) {
+		uipc_seg_close(*seg);
 		*seg = NULL;
 		goto fail;
 	}

@@ -839,6 +839,7 @@ enum fake {
 	FAKE_BAD_LAYOUT,
 	FAKE_NOT_A_SEGMENT,
 	FAKE_UNSEALED,
+	FAKE_KIND_MISMATCH,
 	FAKE_REFUSED,
 	FAKE_SILENT,
 };
@@ -938,6 +939,22 @@ static void fake_server(const char *addr, enum fake kind)
 	case FAKE_UNSEALED:
 		fake_send(s, &h, sizeof(h), fds, 1);
 		break;
+	case FAKE_KIND_MISMATCH: {
+		/* A real, valid segment, but the hello lies about its kind. */
+		struct uipc_seg_opts so = UIPC_SEG_OPTS_INIT;
+		struct uipc_seg *seg;
+		int fd;
+
+		so.size = SEG_BYTES;
+		so.huge = UIPC_HUGE_NEVER;
+		if (uipc_seg_create(&so, &seg, NULL) || uipc_seg_publish(seg))
+			_exit(8);
+		fd = uipc_seg_fd(seg);
+		h.seg_size = uipc_seg_size(seg);
+		h.kind = UIPC_KIND_RING;
+		fake_send(s, &h, sizeof(h), &fd, 1);
+		break;
+	}
 	case FAKE_REFUSED:
 		h.flags = UIPC_HELLO_F_REFUSED;
 		fake_send(s, &h, sizeof(h), NULL, 0);
@@ -1035,6 +1052,11 @@ Test(handshake_hostile, fd_not_a_segment, .timeout = 30)
 Test(handshake_hostile, unsealed_memfd, .timeout = 30)
 {
 	cr_assert_eq(join_fake(FAKE_UNSEALED), -EPERM);
+}
+
+Test(handshake_hostile, hello_kind_contradicts_header, .timeout = 30)
+{
+	cr_assert_eq(join_fake(FAKE_KIND_MISMATCH), -EPROTO);
 }
 
 Test(handshake_hostile, refusal_message, .timeout = 30)

@@ -824,6 +824,66 @@ Test(handshake, creator_killed_seen_by_joiner, .timeout = 30)
 	uipc_seg_close(seg);
 }
 
+/*
+ * The socket alone can miss a death: here a grandchild inherited the
+ * creator's end, so it stays open after the creator is killed.  The pidfd
+ * still says the creator is gone.
+ */
+Test(handshake, creator_death_seen_through_pidfd, .timeout = 30)
+{
+	struct uipc_hs_opts o = { .timeout_ms = JOIN_MS };
+	struct uipc_peer peer;
+	struct uipc_seg *seg;
+	struct pollfd pfd;
+	char addr[64];
+	pid_t pid, grandchild;
+	int alive = 1, i, gp[2];
+
+	abstract_name(addr, sizeof(addr), "heir");
+	cr_assert_eq(pipe2(gp, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct uipc_peer p;
+		struct pat_seg s;
+		pid_t g;
+		int lfd;
+
+		alarm(25); /* never outlive the test */
+		pat_seg_init(&s, 20);
+		lfd = uipc_hs_listen(addr, NULL);
+		if (lfd < 0 || uipc_hs_offer(lfd, s.seg, &o, &p))
+			_exit(1);
+		g = fork();
+		if (g == 0) {
+			alarm(25);
+			for (;;)
+				pause(); /* holds p.sock open */
+		}
+		if (write(gp[1], &g, sizeof(g)) != sizeof(g))
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	cr_assert_eq(uipc_hs_join(addr, &o, &seg, &peer), 0);
+	cr_assert_geq(peer.pidfd, 0);
+	cr_assert_eq(read(gp[0], &grandchild, sizeof(grandchild)), (ssize_t)sizeof(grandchild));
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	for (i = 0; i < 5000 && (alive = uipc_peer_alive(&peer)) == 1; i++)
+		poll(NULL, 0, 1);
+	cr_assert_eq(alive, 0, "the pidfd did not report the creator's death");
+	/* Proof that the socket could not have told: it is still up. */
+	pfd = (struct pollfd){ .fd = peer.sock, .events = POLLRDHUP };
+	cr_assert_eq(poll(&pfd, 1, 0), 0, "the socket hung up: the test proves nothing");
+
+	kill(grandchild, SIGKILL);
+	wait_status(pid);
+	uipc_peer_close(&peer);
+	uipc_seg_close(seg);
+	close(gp[0]);
+	close(gp[1]);
+}
+
 /* ------------------------------------------------------------- hostile peers */
 
 enum fake {

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* The subcommands of uipc-bench, dispatched from main.c's table. */
+#ifndef UIPC_BENCH_CMDS_H
+#define UIPC_BENCH_CMDS_H
+
+/* Each returns the process exit status (0 ok, 1 failed, 2 usage). */
+int bench_cmd_pingpong(int argc, char **argv);
+int bench_wake_main(int argc, char **argv); /* wake.c */
+
+/* Print "uipc-bench CMD: bad OPTION 'VALUE'" to stderr; returns -EINVAL. */
+int bench_bad_arg(const char *cmd, const char *opt, const char *val);
+
+#endif /* UIPC_BENCH_CMDS_H */

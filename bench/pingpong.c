@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `uipc-bench pingpong`: round-trip latency, transports interleaved.  For
+ * each size, R rounds; each round runs every transport for count/R round
+ * trips (its own warm-up first, each round in a fresh peer process) and
+ * merges the samples into that transport's histogram, so every transport
+ * sees the same machine state.  The order of transports rotates by round,
+ * so none is always first after a size change.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "clock.h"
+#include "cmds.h"
+#include "env.h"
+#include "proc.h"
+#include "report.h"
+#include "transports.h"
+
+#define MAX_TP 32
+#define MAX_SIZES 32
+
+static const char pp_usage[] =
+	"usage: uipc-bench pingpong [options]\n"
+	"Round-trip latency between two processes, transports interleaved.\n"
+	"  -t, --transport LIST  comma list or 'all' (default: uipc,floor,uds,uds-poll)\n"
+	"  -s, --sizes LIST      payload bytes, k/M suffixes (default: 32,1024,65536,1048576)\n"
+	"  -n, --count N         measured round trips per transport and size (default 100000)\n"
+	"  -w, --warmup N        unmeasured round trips before each round (default 10000)\n"
+	"  -r, --rounds R        rounds the count is split into (default 5)\n"
+	"  -c, --cpus A,B        measuring CPU, echoing CPU (default 0,1; '-' = unpinned)\n"
+	"  -j, --json FILE       write the JSON report ('-' = stdout)\n"
+	"  -q, --quiet           no progress on stderr\n"
+	"  -h, --help            this text\n";
+
+struct pp_opts {
+	const struct bench_transport *tp[MAX_TP];
+	int ntp;
+	uint64_t sizes[MAX_SIZES];
+	int nsizes;
+	uint64_t count, warmup, rounds;
+	int cpu_a, cpu_b;
+	const char *json;
+	int quiet;
+};
+
+static void record(void *ctx, uint64_t ns)
+{
+	bench_hist_record(ctx, ns);
+}
+
+static int parse(int argc, char **argv, struct pp_opts *o)
+{
+	static const struct option lo[] = {
+		{ "transport", required_argument, NULL, 't' },
+		{ "sizes", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *tps = "uipc,floor,uds,uds-poll", *sizes = "32,1024,65536,1048576";
+	const char *bad = NULL;
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->count = 100000;
+	o->warmup = 10000;
+	o->rounds = 5;
+	o->cpu_a = 0;
+	o->cpu_b = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:s:n:w:r:c:j:qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			tps = optarg;
+			break;
+		case 's':
+			sizes = optarg;
+			break;
+		case 'n':
+			rc = bench_parse_u64(optarg, &o->count);
+			if (rc || !o->count)
+				return bench_bad_arg("pingpong", "--count", optarg);
+			break;
+		case 'w':
+			if (bench_parse_u64(optarg, &o->warmup))
+				return bench_bad_arg("pingpong", "--warmup", optarg);
+			break;
+		case 'r':
+			if (bench_parse_u64(optarg, &o->rounds) || !o->rounds || o->rounds > 1000)
+				return bench_bad_arg("pingpong", "--rounds", optarg);
+			break;
+		case 'c':
+			if (bench_parse_cpus(optarg, &o->cpu_a, &o->cpu_b))
+				return bench_bad_arg("pingpong", "--cpus", optarg);
+			break;
+		case 'j':
+			o->json = optarg;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			fputs(pp_usage, stdout);
+			return 1;
+		default:
+			fputs(pp_usage, stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		return bench_bad_arg("pingpong", "argument", argv[optind]);
+	o->ntp = bench_parse_transports(tps, offsetof(struct bench_transport, pingpong), o->tp,
+					MAX_TP, &bad);
+	if (o->ntp < 0)
+		return bench_bad_arg("pingpong", "--transport", bad ? bad : tps);
+	o->nsizes = bench_parse_list(sizes, o->sizes, MAX_SIZES);
+	if (o->nsizes < 0)
+		return bench_bad_arg("pingpong", "--sizes", sizes);
+	if (o->rounds > o->count)
+		o->rounds = o->count;
+	return 0;
+}
+
+/* A skip reason that outlives the transport's static string and errno. */
+static const char *reason(const char *why, int rc)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s (%s)", why ? why : "failed", strerror(-rc)) < 0)
+		return "failed";
+	return s;
+}
+
+int bench_cmd_pingpong(int argc, char **argv)
+{
+	struct bench_result *res;
+	struct pp_opts o;
+	int s, t, rc = parse(argc, argv, &o);
+	uint64_t r;
+
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	bench_clock_init();
+	rc = bench_pin(o.cpu_a);
+	if (rc) {
+		fprintf(stderr, "uipc-bench: cannot pin to cpu %d: %s\n", o.cpu_a, strerror(-rc));
+		return 1;
+	}
+	bench_env_capture(o.cpu_a, o.cpu_b);
+	bench_env_print(stdout);
+	fflush(stdout);
+
+	res = calloc((size_t)(o.nsizes * o.ntp), sizeof(*res));
+	if (!res)
+		return 1;
+	for (s = 0; s < o.nsizes; s++) {
+		for (t = 0; t < o.ntp; t++) {
+			struct bench_result *x = &res[s * o.ntp + t];
+
+			x->bench = "pingpong";
+			x->transport = o.tp[t]->name;
+			x->size = o.sizes[s];
+			x->hist = malloc(sizeof(*x->hist));
+			if (!x->hist)
+				return 1;
+			bench_hist_init(x->hist);
+			if (o.tp[t]->unavailable)
+				x->skipped = o.tp[t]->unavailable(x->size);
+		}
+		for (r = 0; r < o.rounds; r++) {
+			uint64_t n = o.count / o.rounds + (r + 1 == o.rounds ? o.count % o.rounds : 0);
+
+			for (t = 0; t < o.ntp; t++) {
+				int ti = (int)((t + r) % (uint64_t)o.ntp);
+				struct bench_result *x = &res[s * o.ntp + ti];
+				struct bench_pp_cfg cfg = {
+					.size = x->size,
+					.count = n,
+					.warmup = o.warmup,
+					.cpu_ping = o.cpu_a,
+					.cpu_pong = o.cpu_b,
+				};
+				const char *why = NULL;
+
+				if (x->skipped)
+					continue;
+				if (!o.quiet)
+					fprintf(stderr, "pingpong size %zu round %llu/%llu %-12s\r",
+						x->size, (unsigned long long)r + 1,
+						(unsigned long long)o.rounds, x->transport);
+				rc = o.tp[ti]->pingpong(&cfg, record, x->hist, &why);
+				if (rc)
+					x->skipped = reason(why, rc);
+			}
+		}
+	}
+	if (!o.quiet)
+		fprintf(stderr, "%-60s\r", "");
+	putchar('\n');
+	bench_env_print_seg(stdout);
+	bench_report_latency_table(stdout, res, (size_t)(o.nsizes * o.ntp));
+	rc = 0;
+	if (o.json) {
+		rc = bench_report_json(o.json, res, (size_t)(o.nsizes * o.ntp));
+		if (rc)
+			fprintf(stderr, "uipc-bench: writing %s: %s\n", o.json, strerror(-rc));
+	}
+	for (s = 0; s < o.nsizes * o.ntp; s++)
+		free(res[s].hist);
+	free(res);
+	return rc ? 1 : 0;
+}

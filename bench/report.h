@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Results: the JSON report (hand-written, no dependency) and the readable
+ * tables on stdout.  JSON schema:
+ *
+ *   {"env": {"cpu": .., "kernel": .., "cpus": .., "backing": ..,
+ *            "page_size": .., "node": .., ...},
+ *    "results": [{"bench": "pingpong", "transport": "uipc", "size": 32,
+ *                 "count": N, "min_ns", "p50_ns", "p90_ns", "p95_ns",
+ *                 "p99_ns", "p999_ns", "p9999_ns", "max_ns",
+ *                 "mean_ns", "hist": {raw buckets, see below}}, ...]}
+ *
+ * A transport that could not run has "count": 0 and "skipped": "reason".
+ * Stream results carry "batch", "msgs_per_s", "gib_per_s", "verified".
+ * "hist" is {"min": .., "max": .., "sum": .., "buckets": [[lowest value,
+ * count], ...]} (bench_hist_export), enough to merge runs exactly.
+ */
+#ifndef UIPC_BENCH_REPORT_H
+#define UIPC_BENCH_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hist.h"
+
+struct bench_result {
+	const char *bench; /* "pingpong", "stream", "zerocopy", ... */
+	const char *transport;
+	size_t size;
+	unsigned batch; /* stream: messages per batch; 0 otherwise */
+	struct bench_hist *hist; /* latency samples (ns); NULL for stream */
+	/* stream */
+	uint64_t msgs;
+	double msgs_per_s;
+	double gib_per_s;
+	int verified;
+	/* why it did not run or failed; NULL when it ran */
+	const char *skipped;
+};
+
+/* Write env + results to @path ("-" for stdout).  Return: 0 or -errno. */
+int bench_report_json(const char *path, const struct bench_result *r, size_t n);
+
+/* One row per transport and size: p50 .. max and the p50 ratio to uipc. */
+void bench_report_latency_table(FILE *f, const struct bench_result *r, size_t n);
+
+/* One row per transport, size and batch: msgs/s, GiB/s, verified. */
+void bench_report_stream_table(FILE *f, const struct bench_result *r, size_t n);
+
+/* JSON string with escapes, quotes included. */
+void bench_json_str(FILE *f, const char *s);
+
+#endif /* UIPC_BENCH_REPORT_H */

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "proc.h"
+#include "stream_run.h"
 #include "transport.h"
 
 /* Move exactly @len bytes; spins on EAGAIN (the O_NONBLOCK variant).
@@ -147,14 +148,97 @@ static int pp_uds_poll(const struct bench_pp_cfg *cfg, bench_sample_fn sample, v
 	return run(cfg, 1, sample, ctx, why);
 }
 
+/* Stream: a batch is one send of batch * size bytes; the receiver reads a
+ * batch's worth (or what remains) and checksums message by message. */
+struct sctx {
+	int sv[2];
+	uint8_t *buf; /* batch * size */
+};
+
+static int stx(void *p, const struct bench_stream_cfg *cfg, uint64_t total, uint8_t *src)
+{
+	struct sctx *c = p;
+	uint64_t i = 0;
+	int rc = 0;
+
+	while (!rc && i < total) {
+		unsigned k;
+
+		for (k = 0; k < cfg->batch && i < total; k++, i++) {
+			bench_stream_stamp(src, i);
+			memcpy(c->buf + (size_t)k * cfg->size, src, cfg->size);
+		}
+		rc = xfer(c->sv[0], c->buf, (size_t)k * cfg->size, 1);
+	}
+	return rc;
+}
+
+static int srx(void *p, const struct bench_stream_cfg *cfg, uint64_t total, uint64_t warm,
+	       struct bench_stream_rx *out)
+{
+	struct sctx *c = p;
+	uint64_t i = 0;
+	int rc = 0;
+
+	while (!rc && i < total) {
+		uint64_t n = total - i < cfg->batch ? total - i : cfg->batch, k;
+
+		rc = xfer(c->sv[1], c->buf, (size_t)n * cfg->size, 0);
+		for (k = 0; !rc && k < n; k++, i++)
+			bench_stream_rx_msg(out, c->buf + k * cfg->size, cfg->size, i, warm);
+	}
+	return rc;
+}
+
+static int stream_run(const struct bench_stream_cfg *cfg, int poll,
+		      struct bench_stream_result *res, const char **why)
+{
+	struct sctx c;
+	struct bench_stream_ops ops = { .tx = stx, .rx = srx, .ctx = &c };
+	int rc = 0, i;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c.sv)) {
+		*why = "socketpair failed";
+		return -errno;
+	}
+	for (i = 0; i < 2 && poll && !rc; i++)
+		if (fcntl(c.sv[i], F_SETFL, fcntl(c.sv[i], F_GETFL) | O_NONBLOCK))
+			rc = -errno;
+	c.buf = malloc((size_t)cfg->batch * cfg->size);
+	if (!rc && !c.buf)
+		rc = -ENOMEM;
+	if (rc)
+		*why = "setup failed";
+	else
+		rc = bench_stream_run(cfg, &ops, res, why);
+	free(c.buf);
+	close(c.sv[0]);
+	close(c.sv[1]);
+	return rc;
+}
+
+static int st_uds(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,
+		  const char **why)
+{
+	return stream_run(cfg, 0, res, why);
+}
+
+static int st_uds_poll(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,
+		       const char **why)
+{
+	return stream_run(cfg, 1, res, why);
+}
+
 const struct bench_transport bench_tp_uds = {
 	.name = "uds",
 	.desc = "Unix stream socketpair, blocking read/write",
 	.pingpong = pp_uds,
+	.stream = st_uds,
 };
 
 const struct bench_transport bench_tp_uds_poll = {
 	.name = "uds-poll",
 	.desc = "Unix stream socketpair, O_NONBLOCK, busy-polled recv",
 	.pingpong = pp_uds_poll,
+	.stream = st_uds_poll,
 };

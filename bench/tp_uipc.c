@@ -40,6 +40,11 @@ static uint64_t ring_cap(size_t size, uint32_t align)
 
 int tp_uipc_seg_pair(size_t size, uint32_t align, struct uipc_seg **segp)
 {
+	return tp_uipc_seg(size, align, 0, segp);
+}
+
+int tp_uipc_seg(size_t size, uint32_t align, uint64_t min_cap, struct uipc_seg **segp)
+{
 	struct uipc_ring_opts ro = { .capacity = ring_cap(size, align), .align = align };
 	struct uipc_region_req req[2];
 	struct uipc_seg_opts so = UIPC_SEG_OPTS_INIT;
@@ -47,6 +52,8 @@ int tp_uipc_seg_pair(size_t size, uint32_t align, struct uipc_seg **segp)
 	struct uipc_seg *seg;
 	int rc, i;
 
+	while (ro.capacity < min_cap)
+		ro.capacity <<= 1;
 	if (ro.capacity > UIPC_RING_MAX_CAP)
 		return -EMSGSIZE;
 	for (i = 0; i < 2; i++) {
@@ -223,6 +230,7 @@ const struct bench_transport bench_tp_uipc = {
 	.name = "uipc",
 	.desc = "uipc SPSC ring pair, separate process, busy-poll, 8-byte records",
 	.pingpong = pp_a8,
+	.stream = tp_uipc_stream,
 };
 
 const struct bench_transport bench_tp_uipc_a64 = {

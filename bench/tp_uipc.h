@@ -14,6 +14,15 @@
  * is noted in the environment.  Return: 0 or -errno. */
 int tp_uipc_seg_pair(size_t size, uint32_t align, struct uipc_seg **seg);
 
+/* The same with each ring at least @min_cap bytes. */
+int tp_uipc_seg(size_t size, uint32_t align, uint64_t min_cap, struct uipc_seg **seg);
+
+/* Stream mode of `uipc` (tp_uipc_stream.c). */
+struct bench_stream_cfg;
+struct bench_stream_result;
+int tp_uipc_stream(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,
+		   const char **why);
+
 /* Create and drop a segment exactly as a run would, to fill the
  * environment's backing before the first run. */
 void tp_uipc_probe(void);

@@ -13,7 +13,9 @@
 #define BENCH_TRANSPORTS(X) \
 	X(uipc)             \
 	X(uipc_a64)         \
+	X(uipc_threads)     \
 	X(floor)            \
+	X(floor_stream)     \
 	X(uds)              \
 	X(uds_poll)         \
 	X(uds_seqpacket)    \

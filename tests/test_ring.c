@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -457,6 +458,10 @@ static pid_t spawn_peer(int fd, const char *const *args)
 	if (pid == 0) {
 		/* the memfd is close-on-exec; the peer gets an inheritable copy */
 		int keep = dup(fd);
+
+		/* A test that fails or times out must not leave a producer
+		 * spinning on a full ring forever. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 		if (keep < 0 || dup2(keep, fd) < 0)
 			_exit(126);

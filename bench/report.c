@@ -117,6 +117,8 @@ static void write_result(FILE *f, const struct bench_result *r)
 			   "\"verified\": %s",
 			(unsigned long long)r->msgs, r->msgs_per_s, r->gib_per_s,
 			r->verified ? "true" : "false");
+	else if (r->gib_per_s > 0)
+		fprintf(f, ", \"gib_per_s\": %.4f", r->gib_per_s);
 	if (r->hist)
 		write_hist(f, r->hist);
 	fputs("}", f);

@@ -7,6 +7,7 @@
 int bench_cmd_pingpong(int argc, char **argv);
 int bench_cmd_stream(int argc, char **argv);
 int bench_cmd_zerocopy(int argc, char **argv);
+int bench_cmd_report(int argc, char **argv);
 int bench_wake_main(int argc, char **argv); /* wake.c */
 
 /* Print "uipc-bench CMD: bad OPTION 'VALUE'" to stderr; returns -EINVAL. */

@@ -24,6 +24,7 @@ static const struct cmd {
 	{ "pingpong", bench_cmd_pingpong, "round-trip latency, transports interleaved" },
 	{ "stream", bench_cmd_stream, "one-way throughput (msgs/s, GiB/s), checksummed" },
 	{ "zerocopy", bench_cmd_zerocopy, "large messages in place vs copied, and memcpy" },
+	{ "report", bench_cmd_report, "merge JSON reports, print tables, plot (gnuplot)" },
 	{ "wake", bench_wake_main, "wake-to-run latency and waker CPU per wait mechanism" },
 	/* Open-loop (fixed-rate, coordinated-omission-free) latency needs the
 	 * wait layer; the lead adds it here. */

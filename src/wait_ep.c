@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -28,6 +29,25 @@ const char *uipc_wait_backend_name(enum uipc_wait_backend b)
 	if ((unsigned)b >= UIPC_BACKEND__COUNT)
 		return "?";
 	return backend_names[b];
+}
+
+/* A PM QoS request: the value holds while the fd is open (any process may
+ * hold one; the kernel applies the smallest).  Return: 1 held, -errno. */
+static int hold_dma_latency(int *fd_out)
+{
+	int32_t zero = 0;
+	int fd = open("/dev/cpu_dma_latency", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, &zero, sizeof(zero)) != (ssize_t)sizeof(zero)) {
+		int e = errno ? -errno : -EIO;
+
+		close(fd);
+		return e;
+	}
+	*fd_out = fd;
+	return 1;
 }
 
 static int waitv_works(char *why, size_t whylen)
@@ -60,7 +80,11 @@ int uipc_wait_ep_create(const struct uipc_wait_opts *opts, struct uipc_wait_ep *
 	ep->strategy = o.strategy;
 	ep->requested = o.backend;
 	ep->peer_fd = o.peer_fd;
+	/* Once: an fstat per liveness poll would double its syscalls. */
+	if (o.peer_fd >= 0)
+		ep->peer_mask = wait_peer_poll_mask(o.peer_fd);
 	ep->efd = -1;
+	ep->dma_fd = -1;
 	ep->peer_efd = o.peer_eventfd;
 	if (o.spin_ns >= 0) {
 		ep->spin_ns = o.spin_ns;
@@ -100,6 +124,8 @@ int uipc_wait_ep_create(const struct uipc_wait_opts *opts, struct uipc_wait_ep *
 		}
 	}
 	ep->backend = b;
+	if (o.hold_cpu_dma_latency)
+		ep->dma_state = hold_dma_latency(&ep->dma_fd);
 	*out = ep;
 	return 0;
 }
@@ -111,6 +137,9 @@ void uipc_wait_ep_destroy(struct uipc_wait_ep *ep)
 	wait_uring_close(ep->u);
 	if (ep->efd_owned)
 		close(ep->efd);
+	/* Closing the fd is what drops the PM QoS request. */
+	if (ep->dma_fd >= 0)
+		close(ep->dma_fd);
 	free(ep);
 }
 
@@ -124,6 +153,7 @@ int uipc_wait_ep_info(const struct uipc_wait_ep *ep, struct uipc_wait_info *info
 	info->requested = ep->requested;
 	info->spin_ns = ep->spin_ns;
 	info->spin_source = ep->spin_source;
+	info->cpu_dma_latency = ep->dma_state;
 	snprintf(info->fallback_reason, sizeof(info->fallback_reason), "%s", ep->why);
 	return 0;
 }
@@ -155,6 +185,7 @@ static int park(struct uipc_wait_ep *ep, struct uipc_wait_word *w, uint32_t seq,
 	    ep->backend != UIPC_BACKEND_URING_WAITV && ep->backend != UIPC_BACKEND_EVENTFD &&
 	    (timeout_ns < 0 || timeout_ns > WAIT_PEER_SLICE_NS))
 		timeout_ns = WAIT_PEER_SLICE_NS;
+	ep->st.syscalls++;
 	switch (ep->backend) {
 	case UIPC_BACKEND_WAITV:
 		rc = wait_futex_waitv(&word, &seq, 1,
@@ -167,13 +198,16 @@ static int park(struct uipc_wait_ep *ep, struct uipc_wait_word *w, uint32_t seq,
 				     ep->peer_fd >= 0, timeout_ns);
 		break;
 	case UIPC_BACKEND_EVENTFD:
-		rc = wait_eventfd_park(ep->efd, ep->peer_fd, timeout_ns);
+		rc = wait_eventfd_park(ep->efd, ep->peer_fd, ep->peer_mask, timeout_ns);
+		/* the poll is counted above, the reads here */
+		if (rc > 0)
+			ep->st.syscalls += (uint64_t)rc - 1;
 		break;
 	default:
 		rc = wait_futex_wait(word, seq, timeout_ns);
 		break;
 	}
-	if (rc == -EAGAIN || rc == -ETIMEDOUT || rc == -EINTR || rc == -ETIME)
+	if (rc > 0 || rc == -EAGAIN || rc == -ETIMEDOUT || rc == -EINTR || rc == -ETIME)
 		rc = 0;
 	return rc;
 }
@@ -182,7 +216,10 @@ static int dead_peer(struct uipc_wait_ep *ep, uipc_wait_check_fn check, void *ar
 {
 	int rc;
 
-	if (ep->peer_fd < 0 || uipc_peer_dead(ep->peer_fd) != 1)
+	if (ep->peer_fd < 0)
+		return 0;
+	ep->st.syscalls++;
+	if (wait_peer_dead(ep->peer_fd, ep->peer_mask) != 1)
 		return 0;
 	/* Everything the peer published before it died is delivered first. */
 	rc = check(arg);
@@ -220,6 +257,7 @@ int wait_until(struct uipc_wait_ep *ep, struct uipc_wait_word *w, uipc_wait_chec
 			}
 			if (ep->strategy == UIPC_WAIT_YIELD) {
 				sched_yield();
+				ep->st.syscalls++;
 				budget = 0; /* from now on: check, yield, check... */
 				rc = check(arg);
 				if (rc)
@@ -311,12 +349,16 @@ int uipc_wake(struct uipc_wait_ep *ep, struct uipc_wait_word *w, uint32_t how)
 	wait_bump(w);
 	if (ep)
 		ep->st.wakes++;
-	if ((how & ~UIPC_WAITING_FUTEX_MASK) && ep && ep->peer_efd >= 0)
+	if ((how & ~UIPC_WAITING_FUTEX_MASK) && ep && ep->peer_efd >= 0) {
 		rc = wait_eventfd_wake(ep->peer_efd);
+		ep->st.syscalls++;
+	}
 	if ((how & UIPC_WAITING_FUTEX_MASK) || !ep || ep->peer_efd < 0) {
 		uint32_t *word = &w->futex;
 		int r2;
 
+		if (ep)
+			ep->st.syscalls++;
 		r2 = ep && ep->wake_uring ? wait_uring_wake(ep->u, &word, 1)
 					  : wait_futex_wake(word, INT_MAX);
 		if (r2 < 0)

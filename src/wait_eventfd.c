@@ -22,14 +22,11 @@ unsigned wait_peer_poll_mask(int fd)
 	return POLLIN | POLLHUP | POLLERR;
 }
 
-int uipc_peer_dead(int fd)
+int wait_peer_dead(int fd, unsigned mask)
 {
-	struct pollfd p = { .fd = fd };
+	struct pollfd p = { .fd = fd, .events = (short)mask };
 	int rc;
 
-	if (fd < 0)
-		return -EBADF;
-	p.events = (short)wait_peer_poll_mask(fd);
 	do {
 		rc = poll(&p, 1, 0);
 	} while (rc < 0 && errno == EINTR);
@@ -40,14 +37,21 @@ int uipc_peer_dead(int fd)
 	return (p.revents & p.events) != 0;
 }
 
-int wait_eventfd_park(int efd, int peer_fd, int64_t timeout_ns)
+int uipc_peer_dead(int fd)
+{
+	if (fd < 0)
+		return -EBADF;
+	return wait_peer_dead(fd, wait_peer_poll_mask(fd));
+}
+
+int wait_eventfd_park(int efd, int peer_fd, unsigned peer_mask, int64_t timeout_ns)
 {
 	struct pollfd p[2] = { { .fd = efd, .events = POLLIN } };
 	int n = 1, ms, rc;
 
 	if (peer_fd >= 0) {
 		p[1].fd = peer_fd;
-		p[1].events = (short)wait_peer_poll_mask(peer_fd);
+		p[1].events = (short)peer_mask;
 		n = 2;
 	}
 	if (timeout_ns < 0)
@@ -56,19 +60,21 @@ int wait_eventfd_park(int efd, int peer_fd, int64_t timeout_ns)
 		ms = (int)((timeout_ns + 999999) / 1000000);
 	rc = poll(p, (nfds_t)n, ms);
 	if (rc < 0)
-		return errno == EINTR ? 0 : -errno;
+		return errno == EINTR ? 1 : -errno;
 	if (p[0].revents & POLLIN)
-		wait_eventfd_drain(efd);
-	return 0;
+		return 1 + (int)wait_eventfd_drain(efd);
+	return 1;
 }
 
-void wait_eventfd_drain(int efd)
+unsigned wait_eventfd_drain(int efd)
 {
 	uint64_t v;
+	unsigned n = 1;
 
 	/* Non-blocking: a stale token only costs a spurious wake later. */
 	while (read(efd, &v, sizeof(v)) == (ssize_t)sizeof(v))
-		;
+		n++;
+	return n;
 }
 
 int wait_eventfd_wake(int efd)

@@ -22,12 +22,15 @@ struct uipc_wait_ep {
 	const char *spin_source;
 	uint64_t spin_ticks; /* spin_ns in TSC ticks (0: no TSC, use the clock) */
 	int peer_fd;
+	unsigned peer_mask; /* what to poll peer_fd for (wait_peer_poll_mask) */
 	int efd; /* EVENTFD: what we sleep on */
 	int efd_owned;
 	int peer_efd; /* wake the peer through this, -1 none */
 	struct wait_uring *u; /* URING / URING_WAITV / uring wakes */
 	int wake_uring; /* wake with IORING_OP_FUTEX_WAKE */
 	char why[128];
+	int dma_fd; /* /dev/cpu_dma_latency held at 0, -1 none */
+	int dma_state; /* uipc_wait_info.cpu_dma_latency */
 	struct uipc_wait_info st; /* counters */
 };
 
@@ -60,13 +63,16 @@ int wait_uring_park(struct wait_uring *u, uint32_t **words, const uint32_t *vals
 		    int waitv, const int *peer_fds, unsigned npeer, int64_t timeout_ns);
 int wait_uring_wake(struct wait_uring *u, uint32_t **words, unsigned n);
 
-/* wait_eventfd.c */
-int wait_eventfd_park(int efd, int peer_fd, int64_t timeout_ns);
+/* wait_eventfd.c.  park: the number of syscalls it made (>= 1), or -errno;
+ * drain: the number of reads. */
+int wait_eventfd_park(int efd, int peer_fd, unsigned peer_mask, int64_t timeout_ns);
 int wait_eventfd_wake(int efd);
-void wait_eventfd_drain(int efd);
+unsigned wait_eventfd_drain(int efd);
 
-/* wait_eventfd.c: what to poll a liveness fd for (pidfd or socket). */
+/* wait_eventfd.c: what to poll a liveness fd for (pidfd or socket), and
+ * the non-blocking poll for death with that mask: 1 dead, 0 alive, -errno. */
 unsigned wait_peer_poll_mask(int fd);
+int wait_peer_dead(int fd, unsigned mask);
 
 /* wait_ep.c */
 void wait_bump(struct uipc_wait_word *w);

@@ -119,8 +119,11 @@ static int scan(struct uipc_waitset *ws, int peers)
 	for (i = 0; i < ws->n; i++) {
 		struct ws_chan *c = &ws->ch[i];
 
+		if (c->peer_fd < 0)
+			continue;
+		ws->ep->st.syscalls += 2; /* fstat, poll */
 		/* Dead, but still drain first: check again after the poll. */
-		if (c->peer_fd >= 0 && uipc_peer_dead(c->peer_fd) == 1) {
+		if (uipc_peer_dead(c->peer_fd) == 1) {
 			int rc = c->check(c->arg);
 
 			if (rc < 0 && rc != -EPIPE)
@@ -180,6 +183,7 @@ int uipc_waitset_wait(struct uipc_waitset *ws, int64_t timeout_ns, int *dead)
 			int prc;
 
 			ep->st.parks++;
+			ep->st.syscalls++;
 			if (ep->backend == UIPC_BACKEND_URING_WAITV) {
 				prc = wait_uring_park(ep->u, words, vals, ws->n, 1, ws->peer_fds,
 						      (unsigned)ws->npeer, left);

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -769,4 +770,153 @@ ParameterizedTest(int *fence, wait, model_without_a_fence_loses_a_wakeup, .timeo
 	run_spin(model, out, sizeof(out));
 	cr_assert(strstr(out, "invalid end state"), "%s: no lost wakeup found:\n%s", model, out);
 	cr_assert_null(strstr(out, "errors: 0"), "%s", out);
+}
+
+/* ------------------------------------------------- syscall counter, PM QoS */
+
+/* The counter is not trivially zero: a park and a wake each count. */
+Test(wait, syscalls_counted_on_the_slow_path, .timeout = 20)
+{
+	struct uipc_wait_opts o = UIPC_WAIT_OPTS_INIT;
+	struct shm_pair s = { 0 };
+	struct uipc_wait_ep *ep;
+	struct uipc_wait_info info;
+
+	o.backend = UIPC_BACKEND_FUTEX;
+	o.spin_ns = 0;
+	cr_assert_eq(uipc_wait_ep_create(&o, &ep), 0);
+	cr_assert_eq(uipc_wait_until(ep, &s.w, data_check, &s, 1000000), -ETIMEDOUT);
+	cr_assert_eq(uipc_wait_ep_info(ep, &info), 0);
+	cr_assert_geq(info.parks, 1);
+	cr_assert_eq(info.syscalls, info.parks, "one futex wait per park");
+	UIPC_WRITE_ONCE(s.w.waiting, UIPC_WAITING_FUTEX);
+	cr_assert_eq(uipc_wake_if_needed(ep, &s.w), 1);
+	cr_assert_eq(uipc_wait_ep_info(ep, &info), 0);
+	cr_assert_eq(info.syscalls, info.parks + 1, "and one futex wake");
+	uipc_wait_ep_destroy(ep);
+}
+
+/*
+ * Both sides of a ring with waiting enabled, the consumer's budget far
+ * longer than any gap the producer leaves (it pauses now and then so the
+ * consumer runs dry and spins): over many messages neither endpoint makes
+ * a single syscall.  Counted, not timed.
+ */
+Test(wait, spinning_consumer_makes_no_syscalls, .timeout = 120)
+{
+	enum { MSGS = 200000, PAUSE_EVERY = 2000 };
+	struct shm_stats {
+		uint64_t syscalls, parks, waits, spins_won;
+	} *st = shared_mem(sizeof(*st));
+	struct uipc_wait_opts o = UIPC_WAIT_OPTS_INIT;
+	struct uipc_wait_info info;
+	struct uipc_seg *seg;
+	struct uipc_ring r;
+	uint64_t i;
+	pid_t pid;
+
+	o.strategy = UIPC_WAIT_PARK;
+	o.backend = UIPC_BACKEND_FUTEX;
+	o.spin_ns = 30000000000ll; /* 30 s: a preempted peer still looks fast */
+	ring_make(&seg, 65536);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		uint64_t v;
+
+		if (uipc_ring_attach(seg, 0, UIPC_CONSUMER, &r) || uipc_ring_wait_enable(&r, &o))
+			_exit(10);
+		for (i = 0; i < MSGS; i++)
+			if (uipc_ring_recv_wait(&r, &v, sizeof(v), -1) != sizeof(v) || v != i)
+				_exit(11);
+		uipc_wait_ep_info(uipc_ring_wait_ep(&r), &info);
+		*st = (struct shm_stats){ info.syscalls, info.parks, info.waits, info.spins_won };
+		uipc_ring_detach(&r);
+		_exit(0);
+	}
+	cr_assert_eq(uipc_ring_attach(seg, 0, UIPC_PRODUCER, &r), 0);
+	cr_assert_eq(uipc_ring_wait_enable(&r, &o), 0);
+	for (i = 0; i < MSGS; i++) {
+		cr_assert_eq(uipc_ring_send_wait(&r, &i, sizeof(i), -1), 0);
+		if (i % PAUSE_EVERY == 0)
+			usleep(100);
+	}
+	cr_assert_eq(uipc_wait_ep_info(uipc_ring_wait_ep(&r), &info), 0);
+	cr_assert_eq(wait_child(pid), 0);
+	cr_assert_gt(st->waits, 0, "the consumer ran dry and spun");
+	cr_assert_eq(st->spins_won, st->waits, "every wait won by spinning");
+	cr_assert_eq(st->parks, 0);
+	cr_assert_eq(st->syscalls, 0, "consumer made %llu syscalls",
+		     (unsigned long long)st->syscalls);
+	cr_assert_eq(info.wakes, 0);
+	cr_assert_eq(info.syscalls, 0, "producer made %llu syscalls",
+		     (unsigned long long)info.syscalls);
+	uipc_ring_detach(&r);
+	uipc_seg_close(seg);
+	munmap(st, sizeof(*st));
+}
+
+static int32_t read_dma_latency(void)
+{
+	int32_t v = -1;
+	int fd = open("/dev/cpu_dma_latency", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+			v = -1;
+		close(fd);
+	}
+	return v;
+}
+
+Test(wait, cpu_dma_latency_held_while_endpoint_lives, .timeout = 20)
+{
+	struct uipc_wait_opts o = UIPC_WAIT_OPTS_INIT;
+	struct uipc_wait_ep *ep;
+	struct uipc_wait_info info;
+
+	if (access("/dev/cpu_dma_latency", R_OK | W_OK))
+		cr_skip_test("/dev/cpu_dma_latency not writable here (needs root)");
+	cr_assert_eq(uipc_wait_ep_create(NULL, &ep), 0);
+	cr_assert_eq(uipc_wait_ep_info(ep, &info), 0);
+	cr_assert_eq(info.cpu_dma_latency, 0, "not asked, not held");
+	uipc_wait_ep_destroy(ep);
+	o.hold_cpu_dma_latency = 1;
+	cr_assert_eq(uipc_wait_ep_create(&o, &ep), 0);
+	cr_assert_eq(uipc_wait_ep_info(ep, &info), 0);
+	cr_assert_eq(info.cpu_dma_latency, 1);
+	/* The device reads back the value in force: the smallest request. */
+	cr_assert_eq(read_dma_latency(), 0);
+	uipc_wait_ep_destroy(ep);
+}
+
+/* The fallback: not permitted is reported, and the endpoint works. */
+Test(wait, cpu_dma_latency_refused_is_reported_not_fatal, .timeout = 20)
+{
+	pid_t pid = fork();
+
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		struct uipc_wait_opts o = UIPC_WAIT_OPTS_INIT;
+		struct shm_pair s = { .data = 1 };
+		struct uipc_wait_ep *ep;
+		struct uipc_wait_info info;
+
+		/* As nobody, the root-only device refuses us. */
+		if (geteuid() == 0 && (setgid(65534) || setuid(65534)))
+			_exit(10);
+		o.hold_cpu_dma_latency = 1;
+		if (uipc_wait_ep_create(&o, &ep))
+			_exit(11);
+		if (uipc_wait_ep_info(ep, &info))
+			_exit(12);
+		if (info.cpu_dma_latency != -EACCES && info.cpu_dma_latency != -EPERM &&
+		    info.cpu_dma_latency != -ENOENT)
+			_exit(13);
+		if (uipc_wait_until(ep, &s.w, data_check, &s, -1) != 1)
+			_exit(14);
+		uipc_wait_ep_destroy(ep);
+		_exit(0);
+	}
+	cr_assert_eq(wait_child(pid), 0);
 }

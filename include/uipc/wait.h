@@ -46,6 +46,14 @@
  * 2-vCPU VM).  The pause cost is calibrated once against the TSC and the
  * deadline is checked every 32 pauses, so the budget is in time, not loops.
  *
+ * An endpoint may hold /dev/cpu_dma_latency at 0 while it exists
+ * (opts.hold_cpu_dma_latency): a per-process PM QoS request that keeps idle
+ * CPUs out of deep sleep, released when the endpoint closes its fd.  On a
+ * VM whose idle vCPU halts at once it cut a sleeper's round trip ~10x;
+ * it costs power on every CPU, so it is opt-in, for latency-critical
+ * sleepers.  Not permitted (the device node is root's, mode 0600) is
+ * reported in uipc_wait_info, not an error.
+ *
  * Park backends: futex(2), futex_waitv(2), io_uring FUTEX_WAIT or
  * FUTEX_WAITV (with a poll on the peer's pidfd/socket in the same ring),
  * and an eventfd (EFD_NONBLOCK) a user can put in an epoll or io_uring loop
@@ -116,12 +124,15 @@ struct uipc_wait_opts {
 			uipc_wait_ep_eventfd()).  Not owned when given. */
 	int peer_eventfd; /* the peer sleeps on this eventfd: wake it there
 			     (-1: the peer does not use an eventfd).  Not owned. */
+	int hold_cpu_dma_latency; /* 1: hold /dev/cpu_dma_latency at 0 while
+				     the endpoint exists (see above) */
 };
 
 #define UIPC_WAIT_OPTS_INIT                                                            \
 	{                                                                              \
 		.strategy = UIPC_WAIT_PARK, .backend = UIPC_BACKEND_AUTO, .spin_ns = -1, \
-		.peer_fd = -1, .eventfd = -1, .peer_eventfd = -1                       \
+		.peer_fd = -1, .eventfd = -1, .peer_eventfd = -1,                      \
+		.hold_cpu_dma_latency = 0                                              \
 	}
 
 /* What an endpoint turned out to use. */
@@ -132,6 +143,8 @@ struct uipc_wait_info {
 	int64_t spin_ns; /* budget in use */
 	const char *spin_source; /* "opts", "env", "file", "calibrated" */
 	char fallback_reason[128]; /* why the requested backend is not used; "" */
+	int cpu_dma_latency; /* 1: held at 0; 0: not asked; -errno: asked, but
+				opening or writing /dev/cpu_dma_latency failed */
 	/* counters, local to this process */
 	uint64_t waits; /* calls that had to wait at all */
 	uint64_t spins_won; /* ... and were satisfied while spinning */
@@ -139,6 +152,12 @@ struct uipc_wait_info {
 	uint64_t wakes; /* wake syscalls (or submissions) made */
 	uint64_t wakes_skipped; /* publishes that found nobody asleep */
 	uint64_t timeouts;
+	/* Every system call the layer made for this endpoint: each sleep (one
+	 * blocking call, plus the reads that drain an eventfd), each wake
+	 * syscall or io_uring submission, each liveness poll of the peer fd,
+	 * each sched_yield.  Counted on the slow path only: a publish that
+	 * finds nobody asleep and a wait won while spinning add nothing. */
+	uint64_t syscalls;
 };
 
 struct uipc_wait_ep; /* opaque, process-local */
@@ -187,7 +206,9 @@ UIPC_INLINE uint32_t uipc_wake_needed(struct uipc_wait_word *w)
  * and wake backends, peer liveness).  @opts may be NULL.
  * Return: 0, -EINVAL (bad strategy/backend/fd), -ENOMEM, -errno from
  * eventfd(2).  An unavailable io_uring backend is not an error: it falls
- * back to futex(2) and says why in uipc_wait_ep_info().
+ * back to futex(2) and says why in uipc_wait_ep_info().  Neither is a
+ * hold_cpu_dma_latency that is not permitted (-EACCES, -EPERM) or has no
+ * device (-ENOENT): uipc_wait_info.cpu_dma_latency says so.
  */
 UIPC_API int uipc_wait_ep_create(const struct uipc_wait_opts *opts, struct uipc_wait_ep **out);
 

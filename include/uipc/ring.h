@@ -157,6 +157,8 @@ struct uipc_ring {
 	uint64_t limit; /* cons.pos last seen + cap: writable below this */
 	uint64_t batch_pos; /* first record of the open batch */
 	uint64_t batch_word; /* its header, stored by commit; 0 = none open */
+	uint64_t zero_from; /* slots in [zero_from, zero_to) are zeroed ahead, */
+	uint64_t zero_to; /* ordered by the next commit's release */
 	/* consumer */
 	uint64_t pos; /* next record to peek */
 	uint64_t released; /* last published cons.pos */
@@ -255,6 +257,39 @@ UIPC_API void uipc__ring_wake(struct uipc_ring *r, uint32_t how);
 
 /* ------------------------------------------------------ fast path: producer */
 
+#define UIPC_RING_ZERO_AHEAD 128u
+
+/*
+ * After a commit, zero the next lines past the end slot while the consumer
+ * is busy with what was just published.  Otherwise the end-slot store of
+ * the next reserve lands on a line not yet owned, and its ownership
+ * transfer sits in front of the next header's release store (x86 drains
+ * stores in order): a second line crossing per message.  The zeroes are
+ * ordered for the consumer by the next commit's release, (A), before which
+ * it cannot read past the current end slot.  Only bytes below `limit`
+ * (already released by the consumer) are touched, and never the line of
+ * the end slot itself, which the consumer may be polling.
+ */
+UIPC_INLINE void uipc__ring_zero_ahead(struct uipc_ring *r)
+{
+	uint64_t from = (r->head + UIPC_REC_HDR + 63) & ~63ull, to, p;
+
+	to = from + UIPC_RING_ZERO_AHEAD;
+	if (to > (r->limit & ~63ull))
+		to = r->limit & ~63ull;
+	if (from <= r->zero_to) { /* positions only grow: zero_from <= from */
+		if (to <= r->zero_to)
+			return;
+		from = r->zero_to; /* extend the zeroed run */
+	} else {
+		r->zero_from = from;
+	}
+	for (p = from; p < to; p += 64) /* 64-aligned lines never straddle the end */
+		memset(r->data + (p & r->mask), 0, 64);
+	if (to > from)
+		r->zero_to = to;
+}
+
 /**
  * uipc_ring_reserve() - reserve @len bytes for the next message.
  * @out: where to write the payload (8-byte aligned)
@@ -289,7 +324,8 @@ UIPC_INLINE int uipc_ring_reserve(struct uipc_ring *r, size_t len, void **out)
 		off = 0;
 	}
 	uipc__rec_put(r, head, (uint32_t)len);
-	UIPC_WRITE_ONCE(*uipc__rec_slot(r, head + rec), (uint64_t)0);
+	if (head + rec < r->zero_from || head + rec >= r->zero_to)
+		UIPC_WRITE_ONCE(*uipc__rec_slot(r, head + rec), (uint64_t)0);
 	r->head = head + rec;
 	*out = r->data + off + UIPC_REC_HDR;
 	return 0;
@@ -307,6 +343,7 @@ UIPC_INLINE void uipc_ring_commit(struct uipc_ring *r)
 	uipc_store_release(uipc__rec_slot(r, r->batch_pos), r->batch_word);
 	r->batch_word = 0;
 	UIPC_WRITE_ONCE(r->ctl->prod.pos, r->head);
+	uipc__ring_zero_ahead(r);
 	if (r->wait) {
 		uint32_t how;
 

@@ -9,6 +9,7 @@ int bench_cmd_stream(int argc, char **argv);
 int bench_cmd_zerocopy(int argc, char **argv);
 int bench_cmd_report(int argc, char **argv);
 int bench_wake_main(int argc, char **argv); /* wake.c */
+int bench_cmd_openloop(int argc, char **argv); /* openloop.c */
 
 /* Print "uipc-bench CMD: bad OPTION 'VALUE'" to stderr; returns -EINVAL. */
 int bench_bad_arg(const char *cmd, const char *opt, const char *val);

@@ -14,7 +14,6 @@
 
 static int cmd_list(int argc, char **argv);
 static int cmd_env(int argc, char **argv);
-static int cmd_openloop(int argc, char **argv);
 
 static const struct cmd {
 	const char *name;
@@ -26,9 +25,7 @@ static const struct cmd {
 	{ "zerocopy", bench_cmd_zerocopy, "large messages in place vs copied, and memcpy" },
 	{ "report", bench_cmd_report, "merge JSON reports, print tables, plot (gnuplot)" },
 	{ "wake", bench_wake_main, "wake-to-run latency and waker CPU per wait mechanism" },
-	/* Open-loop (fixed-rate, coordinated-omission-free) latency needs the
-	 * wait layer; the lead adds it here. */
-	{ "openloop", cmd_openloop, "fixed-rate latency with sleeping consumer (not yet)" },
+	{ "openloop", bench_cmd_openloop, "fixed-rate latency from intended send times" },
 	{ "list", cmd_list, "the transports and what each can run" },
 	{ "env", cmd_env, "print the environment a run would record" },
 };
@@ -89,16 +86,6 @@ static int cmd_env(int argc, char **argv)
 	bench_env_capture(a, b);
 	bench_env_print(stdout);
 	return 0;
-}
-
-static int cmd_openloop(int argc, char **argv)
-{
-	if (want_help(argc, argv)) {
-		puts("usage: uipc-bench openloop\nNot implemented yet: needs the wait layer.");
-		return 0;
-	}
-	fputs("uipc-bench openloop: not implemented yet (needs the wait layer)\n", stderr);
-	return 2;
 }
 
 int main(int argc, char **argv)

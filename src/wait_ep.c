@@ -321,6 +321,12 @@ int wait_until(struct uipc_wait_ep *ep, struct uipc_wait_word *w, uipc_wait_chec
 			__atomic_fetch_sub(&w->waiting, how, __ATOMIC_RELAXED);
 		if (rc)
 			return rc;
+		/* Woken: most likely ready, so look before announcing another
+		 * sleep (its fence is on the wake-to-run path).  Not ready: the
+		 * full handshake again. */
+		rc = check(arg);
+		if (rc)
+			return rc;
 	}
 }
 

@@ -11,6 +11,12 @@ int bench_cmd_report(int argc, char **argv);
 int bench_wake_main(int argc, char **argv); /* wake.c */
 int bench_cmd_openloop(int argc, char **argv); /* openloop.c */
 
+/* The same, handing their rows to @col (if not NULL) for one report. */
+struct bench_collect;
+int bench_pingpong_main(int argc, char **argv, struct bench_collect *col);
+int bench_stream_main(int argc, char **argv, struct bench_collect *col);
+int bench_zerocopy_main(int argc, char **argv, struct bench_collect *col);
+
 /* Print "uipc-bench CMD: bad OPTION 'VALUE'" to stderr; returns -EINVAL. */
 int bench_bad_arg(const char *cmd, const char *opt, const char *val);
 

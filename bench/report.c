@@ -147,6 +147,32 @@ int bench_report_json(const char *path, const struct bench_result *r, size_t n)
 	return rc;
 }
 
+int bench_collect_add(struct bench_collect *c, struct bench_result *r, size_t n)
+{
+	if (c->n + n > c->cap) {
+		size_t cap = (c->n + n) * 2;
+		struct bench_result *t = realloc(c->r, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		c->r = t;
+		c->cap = cap;
+	}
+	memcpy(c->r + c->n, r, n * sizeof(*r));
+	c->n += n;
+	return 0;
+}
+
+void bench_collect_free(struct bench_collect *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->r[i].hist);
+	free(c->r);
+	memset(c, 0, sizeof(*c));
+}
+
 /* p50 of uipc at the same bench and size, for the ratio column. */
 static uint64_t uipc_p50(const struct bench_result *r, size_t n, const struct bench_result *x)
 {
@@ -164,9 +190,9 @@ void bench_report_latency_table(FILE *f, const struct bench_result *r, size_t n)
 {
 	size_t i;
 
-	fprintf(f, "%-10s %-16s %8s %9s %9s %9s %9s %9s %9s %9s %8s\n", "bench", "transport",
+	fprintf(f, "%-10s %-20s %8s %9s %9s %9s %9s %9s %9s %9s %8s\n", "bench", "transport",
 		"size", "count", "p50", "p90", "p95", "p99", "p99.9", "max", "p50/uipc");
-	fprintf(f, "%-10s %-16s %8s %9s %9s %9s %9s %9s %9s %9s %8s\n", "", "", "bytes", "",
+	fprintf(f, "%-10s %-20s %8s %9s %9s %9s %9s %9s %9s %9s %8s\n", "", "", "bytes", "",
 		"ns", "ns", "ns", "ns", "ns", "ns", "");
 	for (i = 0; i < n; i++) {
 		const struct bench_result *x = &r[i];
@@ -175,7 +201,7 @@ void bench_report_latency_table(FILE *f, const struct bench_result *r, size_t n)
 
 		if (!h && !x->skipped)
 			continue;
-		fprintf(f, "%-10s %-16s %8zu ", x->bench, x->transport, x->size);
+		fprintf(f, "%-10s %-20s %8zu ", x->bench, x->transport, x->size);
 		if (x->skipped || !h->count) {
 			fprintf(f, "skipped: %s\n", x->skipped ? x->skipped : "no samples");
 			continue;

@@ -39,6 +39,23 @@ struct bench_result {
 	const char *skipped;
 };
 
+/*
+ * Results of several subcommands gathered for one report (`uipc-bench
+ * all`).  A subcommand given one hands its rows over instead of writing
+ * JSON: the collector owns their histograms from then on.
+ */
+struct bench_collect {
+	struct bench_result *r;
+	size_t n, cap;
+};
+
+/* Move @n rows of @r into @c (NULL @c: nothing).  Return: 0 or -ENOMEM,
+ * in which case the rows stay with the caller. */
+int bench_collect_add(struct bench_collect *c, struct bench_result *r, size_t n);
+
+/* Free every row's histogram and the array. */
+void bench_collect_free(struct bench_collect *c);
+
 /* Write env + results to @path ("-" for stdout).  Return: 0 or -errno. */
 int bench_report_json(const char *path, const struct bench_result *r, size_t n);
 

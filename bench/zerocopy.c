@@ -1,16 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `uipc-bench zerocopy`: what writing large messages in place saves.  For
- * each size, in one run and interleaved:
+ * `uipc-bench zerocopy`: what building and reading large messages in place
+ * saves.  For each size, in one run and interleaved round by round:
  *
- *   uipc-zc    the sender reserves and fills the message in the ring,
- *              commits; the peer checksums it in place, releases, acks
- *   uipc-copy  the sender fills a local buffer and uipc_ring_send()s it;
- *              the peer uipc_ring_recv()s into a local buffer, checksums, acks
- *   memcpy     one local memcpy of the same size (the cost of one copy)
+ *   uipc-inplace-handoff  what a zero-copy user does: the sender reserves
+ *                         the full size and writes only what it would write
+ *                         anyway (a header line with the sequence number and
+ *                         one 8-byte word per 64 KiB, so every 64 KiB of the
+ *                         message is touched, nothing is copied), commits;
+ *                         the peer peeks, checks those words in place,
+ *                         releases, acks
+ *   uipc-inplace-fill     the sender writes every byte in the ring; the
+ *                         peer checksums every byte in place, acks the sum
+ *   uipc-copy             the handoff's words stamped into a local buffer,
+ *                         uipc_ring_send() (copy in), the peer
+ *                         uipc_ring_recv()s into a local buffer (copy out)
+ *                         and checks the words there, acks
+ *   memcpy                one local memcpy of the same size
  *
- * The ack (8 bytes, the checksum) closes the round trip; the sender checks
- * it.  Bandwidth is size / p50.
+ * The ack (8 bytes) closes the round trip and the sender checks it.  A
+ * 32-byte size always runs too: the handoff's round trip is held against
+ * it, and the copy path's bandwidth against memcpy (zc_summary.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,17 +39,29 @@
 #include "report.h"
 #include "stream_run.h"
 #include "tp_uipc.h"
+#include "zc_summary.h"
 
 #define MAX_SIZES 16
-#define NKINDS 3
 
-static const char *const kind_names[NKINDS] = { "uipc-zc", "uipc-copy", "memcpy" };
+enum zc_kind { K_HANDOFF, K_FILL, K_COPY, K_MEMCPY, NKINDS };
+
+static const char *const kind_names[NKINDS] = { ZC_HANDOFF, ZC_FILL, ZC_COPY, ZC_MEMCPY };
 
 static const char zc_usage[] =
 	"usage: uipc-bench zerocopy [options]\n"
-	"Large messages written in place (reserve/commit) versus copied\n"
-	"(send/recv), and one plain memcpy, in the same run.\n"
-	"  -s, --sizes LIST   bytes, multiples of 8 (default: 64k,256k,1M,4M)\n"
+	"Large messages between two processes, same run, interleaved:\n"
+	"  uipc-inplace-handoff  reserve the full size, write a header line and one\n"
+	"                        8-byte word per 64 KiB, commit; the peer peeks, checks\n"
+	"                        those words in place, releases (no byte is copied)\n"
+	"  uipc-inplace-fill     reserve, write every byte in place, commit; the peer\n"
+	"                        checksums every byte in place\n"
+	"  uipc-copy             the handoff's words in a local buffer, send (copy in),\n"
+	"                        the peer recv()s (copy out) and checks them\n"
+	"  memcpy                one plain memcpy of the same size, same process\n"
+	"Prints the handoff's round trip over the 32 B one and the copy path's\n"
+	"bandwidth per copy, 2 x size / (copy - handoff), against memcpy.\n"
+	"  -s, --sizes LIST   bytes, multiples of 8 (default: 64k,256k,1M,4M; 32 is\n"
+	"                     always added as the reference)\n"
 	"  -n, --count N      round trips per kind and size (default 2000)\n"
 	"  -w, --warmup N     unmeasured round trips per round (default 100)\n"
 	"  -r, --rounds R     rounds (default 4)\n"
@@ -51,7 +73,7 @@ static const char zc_usage[] =
 struct zc_run {
 	size_t size;
 	uint64_t count, warmup;
-	int zc;
+	enum zc_kind kind;
 	int cpu_b;
 	int fd; /* the segment, for the peer to attach */
 };
@@ -62,16 +84,90 @@ static uint64_t fill_csum(size_t size, uint8_t b)
 	return (uint64_t)(size / 8) * (b * 0x0101010101010101ull);
 }
 
+/* The handoff touches every word of the first line, then one word per
+ * 64 KiB: offsets 0, 8, .. 56, 64K, 128K, .. below @size. */
+#define MARK_STRIDE (64u << 10)
+
+static size_t mark_next(size_t off, size_t size)
+{
+	off = off + 8 < 64 ? off + 8 : (off / MARK_STRIDE + 1) * MARK_STRIDE;
+	return off + 8 <= size ? off : SIZE_MAX;
+}
+
+static uint64_t mark_val(uint64_t seq, size_t off)
+{
+	return off ? (seq * 0x9e3779b97f4a7c15ull) ^ off : seq;
+}
+
+static void mark_write(uint8_t *p, size_t size, uint64_t seq)
+{
+	size_t off;
+
+	for (off = 0; off != SIZE_MAX; off = mark_next(off, size)) {
+		uint64_t v = mark_val(seq, off);
+
+		memcpy(p + off, &v, 8);
+	}
+}
+
+static int mark_check(const uint8_t *p, size_t size, uint64_t seq)
+{
+	size_t off;
+
+	for (off = 0; off != SIZE_MAX; off = mark_next(off, size)) {
+		uint64_t v;
+
+		memcpy(&v, p + off, 8);
+		if (v != mark_val(seq, off))
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+/* Peer: receive one message as @z->kind says; *ack is what to send back. */
+static int peer_one(const struct zc_run *z, struct uipc_ring *rx, uint8_t *buf, uint64_t seq,
+		    uint64_t *ack)
+{
+	const void *msg;
+	size_t len;
+	ssize_t n;
+	int rc;
+
+	if (z->kind == K_COPY) {
+		while ((n = uipc_ring_recv(rx, buf, z->size)) == -EAGAIN)
+			uipc_cpu_relax();
+		if (n < 0)
+			return (int)n;
+		*ack = seq;
+		return n == (ssize_t)z->size ? mark_check(buf, z->size, seq) : -EPROTO;
+	}
+	while ((rc = uipc_ring_peek(rx, &msg, &len)) == -EAGAIN)
+		uipc_cpu_relax();
+	if (rc)
+		return rc;
+	if (len != z->size)
+		return -EPROTO;
+	if (z->kind == K_FILL) {
+		*ack = bench_csum(msg, len);
+	} else {
+		*ack = seq;
+		rc = mark_check(msg, len, seq);
+	}
+	uipc_ring_release(rx);
+	return rc;
+}
+
+/* The peer dies with us (bench_spawn), so its waits need no bound. */
 static int peer(void *p)
 {
 	const struct zc_run *z = p;
 	struct uipc_seg *seg;
 	struct uipc_ring rx, tx;
-	uint8_t *buf = z->zc ? NULL : malloc(z->size);
+	uint8_t *buf = z->kind == K_COPY ? malloc(z->size) : NULL;
 	uint64_t i, total = z->count + z->warmup;
 	int rc;
 
-	if (!z->zc && !buf)
+	if (z->kind == K_COPY && !buf)
 		return -ENOMEM;
 	rc = uipc_seg_attach(z->fd, &seg);
 	if (!rc)
@@ -79,34 +175,53 @@ static int peer(void *p)
 	if (!rc)
 		rc = uipc_ring_attach(seg, 1, UIPC_PRODUCER, &tx);
 	for (i = 0; !rc && i < total; i++) {
-		uint64_t sum;
+		uint64_t ack = 0;
 
-		if (z->zc) {
-			const void *msg;
-			size_t len;
-
-			while ((rc = uipc_ring_peek(&rx, &msg, &len)) == -EAGAIN)
-				uipc_cpu_relax();
-			if (rc)
-				break;
-			sum = bench_csum(msg, len);
-			uipc_ring_release(&rx);
-		} else {
-			ssize_t n;
-
-			while ((n = uipc_ring_recv(&rx, buf, z->size)) == -EAGAIN)
-				uipc_cpu_relax();
-			if (n < 0) {
-				rc = (int)n;
-				break;
-			}
-			sum = bench_csum(buf, (size_t)n);
-		}
-		while ((rc = uipc_ring_send(&tx, &sum, sizeof(sum))) == -EAGAIN)
+		rc = peer_one(z, &rx, buf, i, &ack);
+		if (rc)
+			break;
+		while ((rc = uipc_ring_send(&tx, &ack, sizeof(ack))) == -EAGAIN)
 			uipc_cpu_relax();
 	}
 	free(buf);
 	return rc;
+}
+
+/* Sender: one message as @z->kind says; *want is the ack to expect.  A
+ * full ring is waited on only while the peer lives. */
+static int send_one(const struct zc_run *z, struct uipc_ring *tx, uint8_t *buf, uint64_t seq,
+		    pid_t pid, uint64_t *want)
+{
+	uint64_t spins = 0;
+	void *out = NULL;
+	int rc;
+
+	if (z->kind == K_COPY)
+		mark_write(buf, z->size, seq);
+	for (;;) {
+		rc = z->kind == K_COPY ? uipc_ring_send(tx, buf, z->size) :
+					 uipc_ring_reserve(tx, z->size, &out);
+		if (rc != -EAGAIN)
+			break;
+		uipc_cpu_relax();
+		if (!(++spins & 0xfffff) && bench_peer_gone(pid))
+			return -EPIPE;
+	}
+	if (rc)
+		return rc;
+	if (z->kind == K_FILL) {
+		uint8_t b = (uint8_t)(seq | 1);
+
+		memset(out, b, z->size);
+		*want = fill_csum(z->size, b);
+	} else {
+		if (z->kind == K_HANDOFF)
+			mark_write(out, z->size, seq);
+		*want = seq;
+	}
+	if (z->kind != K_COPY)
+		uipc_ring_commit(tx);
+	return 0;
 }
 
 static int round_trips(const struct zc_run *z, struct bench_hist *h, const char **why)
@@ -121,6 +236,8 @@ static int round_trips(const struct zc_run *z, struct bench_hist *h, const char 
 
 	if (!buf)
 		return -ENOMEM;
+	/* The copy path's source exists before the message is sent. */
+	memset(buf, 0x5a, z->size);
 	rc = tp_uipc_seg(z->size, 8, 0, &seg);
 	if (rc) {
 		free(buf);
@@ -139,26 +256,13 @@ static int round_trips(const struct zc_run *z, struct bench_hist *h, const char 
 		goto out;
 	}
 	for (i = 0; i < total; i++) {
-		uint8_t b = (uint8_t)(i | 1);
-		uint64_t t0, t1, ack = 0;
-		ssize_t n;
-		void *out;
+		uint64_t t0, t1, ack = 0, want = 0;
+		ssize_t n = -EAGAIN;
 
 		t0 = bench_ticks_start();
-		if (z->zc) {
-			while ((rc = uipc_ring_reserve(&tx, z->size, &out)) == -EAGAIN)
-				uipc_cpu_relax();
-			if (!rc) {
-				memset(out, b, z->size);
-				uipc_ring_commit(&tx);
-			}
-		} else {
-			memset(buf, b, z->size);
-			while ((rc = uipc_ring_send(&tx, buf, z->size)) == -EAGAIN)
-				uipc_cpu_relax();
-		}
+		rc = send_one(z, &tx, buf, i, pid, &want);
 		if (rc) {
-			*why = "send failed";
+			*why = rc == -EPIPE ? "peer died" : "send failed";
 			break;
 		}
 		while ((n = uipc_ring_recv(&rx, &ack, sizeof(ack))) == -EAGAIN) {
@@ -167,9 +271,9 @@ static int round_trips(const struct zc_run *z, struct bench_hist *h, const char 
 				break;
 		}
 		t1 = bench_ticks_end();
-		if (n != sizeof(ack) || ack != fill_csum(z->size, b)) {
+		if (n != sizeof(ack) || ack != want) {
 			rc = n < 0 && n != -EAGAIN ? (int)n : -EPROTO;
-			*why = n == -EAGAIN ? "peer died" : "bad checksum in ack";
+			*why = n == -EAGAIN ? "peer died" : "bad ack";
 			break;
 		}
 		if (i >= z->warmup)
@@ -180,7 +284,7 @@ static int round_trips(const struct zc_run *z, struct bench_hist *h, const char 
 	prc = bench_reap(pid);
 	if (!rc && prc) {
 		rc = prc;
-		*why = "peer failed";
+		*why = "peer failed (bad message?)";
 	}
 out:
 	free(buf);
@@ -216,7 +320,22 @@ static int copies(const struct zc_run *z, struct bench_hist *h)
 	return 0;
 }
 
-int bench_cmd_zerocopy(int argc, char **argv)
+/* The 32 B reference first, unless the list has it. */
+static int add_ref_size(uint64_t *sizes, int n)
+{
+	int s;
+
+	for (s = 0; s < n; s++)
+		if (sizes[s] == ZC_REF_SIZE)
+			return n;
+	if (n == MAX_SIZES)
+		return -E2BIG;
+	memmove(sizes + 1, sizes, (size_t)n * sizeof(*sizes));
+	sizes[0] = ZC_REF_SIZE;
+	return n + 1;
+}
+
+int bench_zerocopy_main(int argc, char **argv, struct bench_collect *col)
 {
 	static const struct option lo[] = {
 		{ "sizes", required_argument, NULL, 's' }, { "count", required_argument, NULL, 'n' },
@@ -228,6 +347,7 @@ int bench_cmd_zerocopy(int argc, char **argv)
 	const char *sizes_s = "64k,256k,1M,4M", *json = NULL;
 	uint64_t sizes[MAX_SIZES], count = 2000, warmup = 100, rounds = 4, r;
 	int nsizes, cpu_a = 0, cpu_b = 1, quiet = 0, c, s, k, rc;
+	size_t nres;
 	struct bench_result *res;
 
 	optind = 1;
@@ -266,7 +386,11 @@ int bench_cmd_zerocopy(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind < argc)
+		return bench_bad_arg("zerocopy", "argument", argv[optind]), 2;
 	nsizes = bench_parse_list(sizes_s, sizes, MAX_SIZES);
+	if (nsizes > 0)
+		nsizes = add_ref_size(sizes, nsizes);
 	if (nsizes < 0)
 		return bench_bad_arg("zerocopy", "--sizes", sizes_s), 2;
 	for (s = 0; s < nsizes; s++)
@@ -282,7 +406,8 @@ int bench_cmd_zerocopy(int argc, char **argv)
 	bench_env_capture(cpu_a, cpu_b);
 	bench_env_print(stdout);
 	fflush(stdout);
-	res = calloc((size_t)nsizes * NKINDS, sizeof(*res));
+	nres = (size_t)nsizes * NKINDS;
+	res = calloc(nres, sizeof(*res));
 	if (!res)
 		return 1;
 	for (s = 0; s < nsizes; s++) {
@@ -299,18 +424,22 @@ int bench_cmd_zerocopy(int argc, char **argv)
 		}
 		for (r = 0; r < rounds; r++) {
 			for (k = 0; k < NKINDS; k++) {
-				struct bench_result *x = &res[s * NKINDS + k];
+				/* rotate, so no kind always runs first after a size change */
+				int ki = (int)((k + r) % NKINDS);
+				struct bench_result *x = &res[s * NKINDS + ki];
 				struct zc_run z = { .size = sizes[s], .count = count / rounds,
-						    .warmup = warmup, .zc = k == 0, .cpu_b = cpu_b };
+						    .warmup = warmup, .kind = (enum zc_kind)ki,
+						    .cpu_b = cpu_b };
 				const char *why = NULL;
 
 				if (x->skipped)
 					continue;
 				if (!quiet)
-					fprintf(stderr, "zerocopy size %zu round %llu/%llu %-10s\r",
+					fprintf(stderr, "zerocopy size %zu round %llu/%llu %-22s\r",
 						x->size, (unsigned long long)r + 1,
 						(unsigned long long)rounds, x->transport);
-				rc = k == 2 ? copies(&z, x->hist) : round_trips(&z, x->hist, &why);
+				rc = ki == K_MEMCPY ? copies(&z, x->hist) :
+						      round_trips(&z, x->hist, &why);
 				if (rc)
 					x->skipped = why ? why : "failed";
 			}
@@ -319,29 +448,46 @@ int bench_cmd_zerocopy(int argc, char **argv)
 			struct bench_result *x = &res[s * NKINDS + k];
 			uint64_t p50 = bench_hist_pct(x->hist, 50);
 
-			if (p50)
+			/* the handoff moves no bytes: size / time is no bandwidth */
+			if (p50 && k != K_HANDOFF)
 				x->gib_per_s = (double)x->size / (double)p50 * 1e9 / (1ull << 30);
 		}
 	}
 	if (!quiet)
-		fprintf(stderr, "%-60s\r", "");
+		fprintf(stderr, "%-70s\r", "");
 	putchar('\n');
 	bench_env_print_seg(stdout);
-	bench_report_latency_table(stdout, res, (size_t)nsizes * NKINDS);
-	printf("\n%-10s %8s %12s %12s %12s\n", "GiB/s@p50", "size", kind_names[0], kind_names[1],
-	       kind_names[2]);
-	for (s = 0; s < nsizes; s++)
-		printf("%-10s %8llu %12.2f %12.2f %12.2f\n", "", (unsigned long long)sizes[s],
-		       res[s * NKINDS].gib_per_s, res[s * NKINDS + 1].gib_per_s,
-		       res[s * NKINDS + 2].gib_per_s);
+	bench_report_latency_table(stdout, res, nres);
+	printf("\n%-9s %22s %22s %22s %22s\n", "GiB/s@p50", kind_names[0], kind_names[1],
+	       kind_names[2], kind_names[3]);
+	for (s = 0; s < nsizes; s++) {
+		printf("%-9llu", (unsigned long long)sizes[s]);
+		for (k = 0; k < NKINDS; k++)
+			if (res[s * NKINDS + k].gib_per_s > 0)
+				printf(" %22.2f", res[s * NKINDS + k].gib_per_s);
+			else
+				printf(" %22s", "-");
+		putchar('\n');
+	}
+	putchar('\n');
+	bench_zc_summary(stdout, res, nres, 0);
 	rc = 0;
 	if (json) {
-		rc = bench_report_json(json, res, (size_t)nsizes * NKINDS);
+		rc = bench_report_json(json, res, nres);
 		if (rc)
 			fprintf(stderr, "uipc-bench: writing %s: %s\n", json, strerror(-rc));
 	}
-	for (s = 0; s < nsizes * NKINDS; s++)
+	if (col && !bench_collect_add(col, res, nres)) {
+		free(res);
+		return rc ? 1 : 0;
+	}
+	for (s = 0; s < (int)nres; s++)
 		free(res[s].hist);
 	free(res);
 	return rc ? 1 : 0;
+}
+
+int bench_cmd_zerocopy(int argc, char **argv)
+{
+	return bench_zerocopy_main(argc, argv, NULL);
 }

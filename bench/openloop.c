@@ -65,6 +65,7 @@ struct ol_run {
 	uint64_t count, seed;
 	enum uipc_wait_strategy strategy;
 	int64_t spin_ns;
+	int dma; /* the uipc consumer holds /dev/cpu_dma_latency at 0 */
 	struct ol_shm *shm;
 	struct uipc_seg *seg;
 	int fd[2]; /* [0] receives, [1] sends */
@@ -78,6 +79,7 @@ struct ol_row {
 	int64_t spin_ns;
 	struct ol_acct acct;
 	uint64_t parks, syscalls, late_max_ns;
+	int dma; /* 1 held, -errno refused, 0 not asked */
 	const char *skipped;
 	char why[96];
 };
@@ -230,6 +232,7 @@ static int run_one(struct ol_run *run, struct ol_row *row, int cpu_tx)
 	if (run->kind == OL_UIPC) {
 		o.strategy = run->strategy;
 		o.spin_ns = run->spin_ns;
+		o.hold_cpu_dma_latency = run->dma;
 		rc = uipc_ring_attach(run->seg, 0, UIPC_CONSUMER, &r);
 		if (!rc) {
 			attached = 1;
@@ -240,6 +243,10 @@ static int run_one(struct ol_run *run, struct ol_row *row, int cpu_tx)
 		if (rc)
 			goto out;
 		row->spin_ns = run->strategy == UIPC_WAIT_SPIN ? -1 : info.spin_ns;
+		row->dma = info.cpu_dma_latency;
+		if (info.cpu_dma_latency == 1)
+			snprintf(bench_env.cpu_dma_latency, sizeof(bench_env.cpu_dma_latency),
+				 "0 (uipc rows)");
 	}
 	pid = bench_spawn(cpu_tx, sender, run);
 	if (pid < 0) {
@@ -302,9 +309,10 @@ static void json_row(FILE *f, const struct ol_row *w, int last)
 		kind_names[w->kind], w->strategy, w->rate,
 		w->dist == OL_POISSON ? "poisson" : "fixed", (unsigned long long)h->count);
 	if (w->kind == OL_UIPC)
-		fprintf(f, ", \"spin_ns\": %lld, \"parks\": %llu, \"syscalls\": %llu",
+		fprintf(f, ", \"spin_ns\": %lld, \"parks\": %llu, \"syscalls\": %llu, "
+			   "\"dma_latency\": %s",
 			(long long)w->spin_ns, (unsigned long long)w->parks,
-			(unsigned long long)w->syscalls);
+			(unsigned long long)w->syscalls, w->dma == 1 ? "true" : "false");
 	if (h->count) {
 		fprintf(f, ", \"min_ns\": %llu", (unsigned long long)bench_hist_min(h));
 		for (k = 0; k < BENCH_HIST_NPCT; k++)
@@ -386,7 +394,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: uipc-bench openloop [--rates LIST] [--dist fixed|poisson]\n"
 	      "         [--duration S | --count N] [--strategy LIST] [--spin-ns NS]\n"
-	      "         [--transports LIST] [--cpus TX,RX] [--seed N] [--json FILE]\n"
+	      "         [--transports LIST] [--cpus TX,RX] [--seed N] [--dma-latency]\n"
+	      "         [--json FILE]\n"
 	      "Fixed-rate one-way latency measured from each message's intended send\n"
 	      "time (no coordinated omission); the uipc consumer waits with its\n"
 	      "strategy, so low rates measure the cost of sleeping.\n"
@@ -400,6 +409,8 @@ static void usage(FILE *f)
 	      "  --transports LIST  uipc, uds, pipe (default uipc,uds; the baselines\n"
 	      "                     block in read(2))\n"
 	      "  --cpus TX,RX       sender and receiver CPUs (default 0,1)\n"
+	      "  --dma-latency      the uipc consumer holds /dev/cpu_dma_latency at 0\n"
+	      "                     (wait option; recorded in the env and each row)\n"
 	      "Columns: open-loop p50..max, svc_p99 = the service-time p99 of the same\n"
 	      "run (what a closed-loop benchmark reports), parks/msg of the consumer.\n",
 	      f);
@@ -471,12 +482,13 @@ int bench_cmd_openloop(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "seed", required_argument, NULL, 'e' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "dma-latency", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	uint64_t rates[MAX_RATES] = { 100, 1000, 10000, 100000, 1000000 }, count = 0, seed = 1;
 	enum uipc_wait_strategy strats[MAX_STRATS] = { UIPC_WAIT_PARK };
-	int nrates = 5, nstrats = 1, want[3] = { 1, 1, 0 }, cpu_tx = 0, cpu_rx = 1, opt, rc = 0;
+	int nrates = 5, nstrats = 1, dma = 0, want[3] = { 1, 1, 0 }, cpu_tx = 0, cpu_rx = 1, opt, rc = 0;
 	enum ol_dist dist = OL_FIXED;
 	double duration = 1.0;
 	int64_t spin_ns = -1;
@@ -544,6 +556,9 @@ int bench_cmd_openloop(int argc, char **argv)
 		case 'j':
 			json = optarg;
 			break;
+		case 'L':
+			dma = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -584,12 +599,22 @@ int bench_cmd_openloop(int argc, char **argv)
 				run.seed = seed + (uint64_t)ri;
 				run.strategy = strats[si];
 				run.spin_ns = spin_ns;
+				run.dma = dma;
 				row->kind = run.kind;
 				row->strategy = k == OL_UIPC ? strategy_name(strats[si]) : "blocking";
 				row->dist = dist;
 				row->rate = run.rate;
 				row->spin_ns = -1;
 				rc = run_one(&run, row, cpu_tx);
+				if (!rc && dma && k == OL_UIPC && row->dma != 1) {
+					rc = row->dma < 0 ? row->dma : -EIO;
+					snprintf(row->why, sizeof(row->why),
+						 "cannot hold /dev/cpu_dma_latency: %s",
+						 strerror(-rc));
+					row->skipped = row->why;
+					print_row(row);
+					continue;
+				}
 				/* A row that fails says why; the others still run. */
 				if (rc) {
 					snprintf(row->why, sizeof(row->why), "failed: %s",

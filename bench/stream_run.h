@@ -33,6 +33,9 @@ struct bench_stream_ops {
 		  struct bench_stream_rx *out);
 	void *ctx;
 	int threads; /* receiver is a thread of this process, not a fork */
+	/* Optional, fork mode: called in the sender once the receiver runs,
+	 * e.g. to close our copy of its end so its death reads as EPIPE. */
+	void (*forked)(void *ctx);
 };
 
 /* Sum of 8-byte words, the tail bytes added one by one. */
@@ -61,9 +64,18 @@ static inline void bench_stream_stamp(uint8_t *src, uint64_t seq)
 void bench_stream_rx_msg(struct bench_stream_rx *rx, const void *p, size_t n, uint64_t seen,
 			 uint64_t warm);
 
-/* For sender spin loops: 1 if a forked receiver has died (a full ring would
- * otherwise be waited on forever). */
+/* For sender spin loops: 1 if the receiver (process or thread) has
+ * finished or died (a full ring would otherwise be waited on forever). */
 int bench_stream_peer_gone(void);
+
+/* For receiver spin loops: 1 once the runner gave up on this run (the
+ * sender failed, or it finished and the receiver is overdue); the receiver
+ * then returns -ECANCELED.  A thread cannot be killed, so it must ask. */
+int bench_stream_stopped(void);
+
+/* How long the receiver may take to finish after the sender has (ms,
+ * default 10000; tests shorten it). */
+extern unsigned bench_stream_rx_grace_ms;
 
 /* Run one measurement.  Return: 0 or -errno with *why set; a checksum
  * mismatch is a result (verified = 0), not an error. */

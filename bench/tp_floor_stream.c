@@ -61,7 +61,7 @@ static int rx(void *p, const struct bench_stream_cfg *cfg, uint64_t total, uint6
 	      struct bench_stream_rx *out)
 {
 	struct ctx *c = p;
-	uint64_t i, published = 0;
+	uint64_t i, published = 0, spins = 0;
 
 	for (i = 0; i < total; i++) {
 		uint64_t *s = slot_at(c, i);
@@ -74,6 +74,8 @@ static int rx(void *p, const struct bench_stream_cfg *cfg, uint64_t total, uint6
 				published = i;
 			}
 			uipc_cpu_relax();
+			if (!(++spins & 0xfffff) && bench_stream_stopped())
+				return -ECANCELED;
 		}
 		bench_stream_rx_msg(out, s + 1, cfg->size, i, warm);
 		if ((i + 1) % cfg->batch == 0) {

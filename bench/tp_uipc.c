@@ -180,10 +180,16 @@ static int run(const struct bench_pp_cfg *cfg, uint32_t align, bench_sample_fn s
 		if (cfg->size >= 8)
 			memcpy(src, &i, 8);
 		t0 = bench_ticks_start();
-		while ((rc = uipc_ring_send(&tx, src, cfg->size)) == -EAGAIN)
+		/* Full only until the peer's release of the last message. */
+		while ((rc = uipc_ring_send(&tx, src, cfg->size)) == -EAGAIN) {
 			uipc_cpu_relax();
+			if (!(++spins & 0xfffff) && bench_peer_gone(pid)) {
+				rc = -EPIPE;
+				break;
+			}
+		}
 		if (rc) {
-			*why = "uipc_ring_send failed";
+			*why = rc == -EPIPE ? "echo process died" : "uipc_ring_send failed";
 			break;
 		}
 		while ((n = uipc_ring_recv(&rx, dst, cfg->size)) == -EAGAIN) {

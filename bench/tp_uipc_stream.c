@@ -5,7 +5,9 @@
  * up to a batch, checksums each payload in place and releases them with
  * one store (and whenever it runs dry).  `uipc` runs the receiver in a
  * forked process attached from the fd; `uipc-threads` runs the same code
- * in a thread of this process.
+ * in a thread of this process.  Each side's wait for the other is bounded:
+ * the sender asks whether the receiver is gone, the receiver whether the
+ * runner has stopped the run (stream_run.h).
  */
 #include <errno.h>
 
@@ -60,7 +62,7 @@ static int rx(void *p, const struct bench_stream_cfg *cfg, uint64_t total, uint6
 	struct ctx *c = p;
 	struct uipc_seg *seg = c->seg;
 	struct uipc_ring r;
-	uint64_t seen = 0;
+	uint64_t seen = 0, spins = 0;
 	int rc = 0;
 
 	if (!c->threads)
@@ -80,6 +82,8 @@ static int rx(void *p, const struct bench_stream_cfg *cfg, uint64_t total, uint6
 				if (k)
 					break; /* dry: release what we have */
 				uipc_cpu_relax();
+				if (!(++spins & 0xfffff) && bench_stream_stopped())
+					return -ECANCELED;
 				continue;
 			}
 			if (rc)

@@ -24,20 +24,8 @@
 
 #include <uipc/uipc.h>
 
-/* Kept in step with test_handshake.c. */
-static uint8_t hs_byte(uint64_t seed, uint64_t i)
-{
-	return (uint8_t)((seed * 0x9E3779B97F4A7C15ull + i * 0xBF58476D1CE4E5B9ull) >> 56);
-}
+#include "testutil.h"
 
-static uint64_t hs_fnv(const uint8_t *p, uint64_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull, i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
 
 int main(int argc, char **argv)
 {

@@ -16,6 +16,8 @@
 #include <uipc/numa.h>
 #include <uipc/seg.h>
 
+#include "testutil.h"
+
 #if HAVE_LIBNUMA
 #include <numa.h>
 #include <numaif.h>
@@ -28,18 +30,6 @@ static const char two_nodes[] =
 	"distance 10 20\n"
 	"distance 21 10\n";
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
 
 static void inject_two(void)
 {

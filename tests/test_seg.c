@@ -26,6 +26,8 @@
 #include <uipc/numa.h>
 #include <uipc/seg.h>
 
+#include "testutil.h"
+
 #if HAVE_LIBNUMA
 #include <numaif.h>
 #endif
@@ -37,18 +39,6 @@
 #define HUGE1G "/sys/kernel/mm/hugepages/hugepages-1048576kB/"
 #define NO_POOL "no free 2 MiB hugepages (echo 64 > /proc/sys/vm/nr_hugepages)"
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
 
 static struct uipc_seg *make(enum uipc_huge huge, uint64_t size, int node)
 {

@@ -23,96 +23,9 @@
 
 #include "clock.h"
 #include "proc.h"
+#include "tp_common.h"
+#include "tp_pattern.h"
 #include "transport.h"
-
-/* ------------------------------------------------ payload and pinning */
-/* (each baseline file stands alone; these few lines recur in each) */
-
-/* Deterministic payload; byte values vary so a shifted copy is caught. */
-static void fill_pattern(uint8_t *p, size_t n)
-{
-	uint32_t x = 0x9e3779b9u;
-
-	for (size_t i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		p[i] = (uint8_t)x;
-	}
-}
-
-/* The first min(8, n) bytes of every message carry its sequence number. */
-static void stamp(uint8_t *p, size_t n, uint64_t seq)
-{
-	memcpy(p, &seq, n < 8 ? n : 8);
-}
-
-static uint64_t word0(uint64_t seq, size_t n)
-{
-	uint64_t w = 0;
-
-	memcpy(&w, &seq, n < 8 ? n : 8);
-	return w;
-}
-
-/* Sum of 64-bit words: reads every byte, and stamping seq changes it by
- * exactly word0(seq) - word0(old), so the expected value is cheap. */
-static uint64_t csum(const uint8_t *p, size_t n)
-{
-	uint64_t s = 0, w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		s += w;
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, p + i, n - i);
-		s += w;
-	}
-	return s;
-}
-
-static size_t stream_warmup(size_t size)
-{
-	size_t w = (16u << 20) / (size ? size : 1);
-
-	return w < 1 ? 1 : w > 1000 ? 1000 : w;
-}
-
-/* Kill the peer after a failure on our side and collect it. */
-static void abort_peer(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	bench_reap(pid);
-}
-
-static int reap_peer(pid_t pid, const char **why)
-{
-	int err = bench_reap(pid);
-
-	if (err)
-		*why = err == -ECHILD ? "peer process died of a signal" : "peer process failed";
-	return err;
-}
-
-struct affinity {
-	cpu_set_t old;
-	int saved;
-};
-
-static int pin_parent(int cpu, struct affinity *a)
-{
-	a->saved = sched_getaffinity(0, sizeof(a->old), &a->old) == 0;
-	return bench_pin(cpu);
-}
-
-static void unpin_parent(struct affinity *a)
-{
-	if (a->saved)
-		sched_setaffinity(0, sizeof(a->old), &a->old);
-}
 
 /* ------------------------------------------------------ doorbells */
 
@@ -223,7 +136,7 @@ static int efd_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 	struct efd_pp p = { .size = cfg->size, .total = cfg->warmup + cfg->count };
 	size_t slot = (cfg->size + 63) & ~(size_t)63;
 	uint8_t *shm, *msg = NULL, *back = NULL;
-	struct affinity aff;
+	struct tp_affinity aff;
 	struct watch w;
 	int err = 0;
 	pid_t pid;
@@ -240,7 +153,7 @@ static int efd_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 	}
 	p.ab = shm;
 	p.ba = shm + slot;
-	fill_pattern(msg, cfg->size);
+	tp_fill_pattern(msg, cfg->size);
 	pid = bench_spawn(cfg->cpu_pong, pong_main, &p);
 	if (pid < 0) {
 		*why = "fork failed";
@@ -248,12 +161,12 @@ static int efd_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 		goto out;
 	}
 	watch_peer(&w, pid, p.bell_ba);
-	pin_parent(cfg->cpu_ping, &aff);
+	tp_pin_parent(cfg->cpu_ping, &aff);
 	for (uint64_t i = 0; i < p.total; i++) {
 		uint64_t t0, t1;
 		int64_t n;
 
-		stamp(msg, cfg->size, i);
+		tp_stamp(msg, cfg->size, i);
 		t0 = bench_ticks_start();
 		memcpy(p.ab, msg, cfg->size);
 		err = ring(p.bell_ab, 1);
@@ -271,7 +184,7 @@ static int efd_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 			*why = "peer process died";
 			break;
 		}
-		if (csum(back, cfg->size) != csum(msg, cfg->size)) {
+		if (tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
 			*why = "echoed payload differs from the one sent";
 			err = -EBADMSG;
 			break;
@@ -279,12 +192,12 @@ static int efd_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 		if (i >= cfg->warmup)
 			sample(ctx, bench_ticks_to_ns(t1 - t0));
 	}
-	unpin_parent(&aff);
+	tp_unpin_parent(&aff);
 	unwatch_peer(&w);
 	if (err)
-		abort_peer(pid);
+		tp_abort_peer(pid);
 	else
-		err = reap_peer(pid, why);
+		err = tp_reap_peer(pid, why);
 out:
 	if (p.bell_ab >= 0)
 		close(p.bell_ab);
@@ -317,14 +230,14 @@ static int sink_main(void *arg)
 {
 	struct efd_stream *s = arg;
 	uint8_t *pat = malloc(s->size + 1);
-	uint64_t warm = stream_warmup(s->size), rest, t0 = 0, i = 0;
+	uint64_t warm = tp_stream_warmup(s->size), rest, t0 = 0, i = 0;
 	int ok = 1, err;
 
 	if (!pat)
 		return -ENOMEM;
-	fill_pattern(pat, s->size);
+	tp_fill_pattern(pat, s->size);
 	/* The stamp replaces the pattern's first word: take that word out. */
-	rest = csum(pat, s->size) - csum(pat, s->size < 8 ? s->size : 8);
+	rest = tp_csum(pat, s->size) - tp_csum(pat, s->size < 8 ? s->size : 8);
 	while (i < s->total) {
 		int64_t n = wait_bell(s->bell_data);
 
@@ -335,7 +248,7 @@ static int sink_main(void *arg)
 		for (int64_t k = 0; k < n; k++, i++) {
 			const uint8_t *m = s->slots + (i % s->nslots) * s->stride;
 
-			if (csum(m, s->size) != rest + word0(i, s->size))
+			if (tp_csum(m, s->size) != rest + tp_word0(i, s->size))
 				ok = 0;
 			if (i + 1 == warm)
 				t0 = bench_mono_ns();
@@ -357,7 +270,7 @@ static int efd_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 	size_t batch = cfg->batch ? cfg->batch : 1, shm_len = 0;
 	uint8_t *pat = NULL;
 	uint64_t sent = 0, nfree;
-	struct affinity aff;
+	struct tp_affinity aff;
 	struct watch w;
 	int err = 0;
 	pid_t pid;
@@ -371,7 +284,7 @@ static int efd_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 		s.nslots = (32u << 20) / s.stride < 2 ? 2 : (32u << 20) / s.stride;
 	if (batch > s.nslots)
 		batch = s.nslots;
-	s.total = stream_warmup(cfg->size) + cfg->count;
+	s.total = tp_stream_warmup(cfg->size) + cfg->count;
 	shm_len = s.nslots * s.stride;
 	s.slots = shm_alloc(shm_len);
 	s.res = shm_alloc(sizeof(*res));
@@ -383,7 +296,7 @@ static int efd_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 		err = -ENOMEM;
 		goto out;
 	}
-	fill_pattern(pat, cfg->size);
+	tp_fill_pattern(pat, cfg->size);
 	pid = bench_spawn(cfg->cpu_rx, sink_main, &s);
 	if (pid < 0) {
 		*why = "fork failed";
@@ -391,7 +304,7 @@ static int efd_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 		goto out;
 	}
 	watch_peer(&w, pid, s.bell_free);
-	pin_parent(cfg->cpu_tx, &aff);
+	tp_pin_parent(cfg->cpu_tx, &aff);
 	nfree = s.nslots;
 	while (sent < s.total) {
 		uint64_t n = s.total - sent < batch ? s.total - sent : batch;
@@ -411,7 +324,7 @@ static int efd_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 			uint8_t *m = s.slots + ((sent + k) % s.nslots) * s.stride;
 
 			memcpy(m, pat, cfg->size);
-			stamp(m, cfg->size, sent + k);
+			tp_stamp(m, cfg->size, sent + k);
 		}
 		err = ring(s.bell_data, n);
 		if (err) {
@@ -422,12 +335,12 @@ static int efd_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 		sent += n;
 	}
 stop:
-	unpin_parent(&aff);
+	tp_unpin_parent(&aff);
 	unwatch_peer(&w);
 	if (err)
-		abort_peer(pid);
+		tp_abort_peer(pid);
 	else
-		err = reap_peer(pid, why);
+		err = tp_reap_peer(pid, why);
 	if (!err)
 		*res = *s.res;
 out:

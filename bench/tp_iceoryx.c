@@ -37,6 +37,7 @@
 #include "baselines_config.h"
 #include "clock.h"
 #include "proc.h"
+#include "tp_pattern.h"
 #include "transport.h"
 
 #if BENCH_HAVE_ICEORYX
@@ -46,62 +47,6 @@
 #include <iceoryx_binding_c/runtime.h>
 #include <iceoryx_binding_c/subscriber.h>
 #include <iceoryx_binding_c/wait_set.h>
-
-/* ------------------------------------------------ payload and pinning */
-/* (each baseline file stands alone; these few lines recur in each) */
-
-/* Deterministic payload; byte values vary so a shifted copy is caught. */
-static void fill_pattern(uint8_t *p, size_t n)
-{
-	uint32_t x = 0x9e3779b9u;
-
-	for (size_t i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		p[i] = (uint8_t)x;
-	}
-}
-
-/* The first min(8, n) bytes of every message carry its sequence number. */
-static void stamp(uint8_t *p, size_t n, uint64_t seq)
-{
-	memcpy(p, &seq, n < 8 ? n : 8);
-}
-
-static uint64_t word0(uint64_t seq, size_t n)
-{
-	uint64_t w = 0;
-
-	memcpy(&w, &seq, n < 8 ? n : 8);
-	return w;
-}
-
-/* Sum of 64-bit words: reads every byte, and stamping seq changes it by
- * exactly word0(seq) - word0(old), so the expected value is cheap. */
-static uint64_t csum(const uint8_t *p, size_t n)
-{
-	uint64_t s = 0, w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		s += w;
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, p + i, n - i);
-		s += w;
-	}
-	return s;
-}
-
-static size_t stream_warmup(size_t size)
-{
-	size_t w = (16u << 20) / (size ? size : 1);
-
-	return w < 1 ? 1 : w > 1000 ? 1000 : w;
-}
 
 /* --------------------------------------------------------------- roudi */
 
@@ -475,14 +420,14 @@ static int ping_main(void *arg)
 
 	if (!msg)
 		return -ENOMEM;
-	fill_pattern(msg, r->size);
+	tp_fill_pattern(msg, r->size);
 	err = end_open(&e, r, "ping", "ping", "pong");
 	for (uint64_t i = 0; i < r->total && !err; i++) {
 		uint64_t t0, t1;
 		const void *in;
 		void *out;
 
-		stamp(msg, r->size, i);
+		tp_stamp(msg, r->size, i);
 		t0 = bench_ticks_start();
 		err = end_loan(&e, r, &out);
 		if (err)
@@ -493,7 +438,7 @@ static int ping_main(void *arg)
 		t1 = bench_ticks_end();
 		if (err)
 			break;
-		if (csum(in, r->size) != csum(msg, r->size))
+		if (tp_csum(in, r->size) != tp_csum(msg, r->size))
 			err = fail(r, IOXF_MISMATCH, -EBADMSG);
 		iox_sub_release_chunk(e.sub, in);
 		if (i >= r->warmup)
@@ -644,15 +589,15 @@ static int sink_main(void *arg)
 {
 	struct iox_run *r = arg;
 	uint8_t *pat = malloc(r->size + 1);
-	uint64_t warm = stream_warmup(r->size), rest, t0 = 0;
+	uint64_t warm = tp_stream_warmup(r->size), rest, t0 = 0;
 	struct iox_end e;
 	int ok = 1, err;
 
 	if (!pat)
 		return -ENOMEM;
-	fill_pattern(pat, r->size);
+	tp_fill_pattern(pat, r->size);
 	/* The stamp replaces the pattern's first word: take that word out. */
-	rest = csum(pat, r->size) - csum(pat, r->size < 8 ? r->size : 8);
+	rest = tp_csum(pat, r->size) - tp_csum(pat, r->size < 8 ? r->size : 8);
 	err = end_open(&e, r, "rx", NULL, "stream");
 	for (uint64_t i = 0; i < r->total && !err; i++) {
 		const void *in;
@@ -660,7 +605,7 @@ static int sink_main(void *arg)
 		err = end_take(&e, r, &in);
 		if (err)
 			break;
-		if (csum(in, r->size) != rest + word0(i, r->size))
+		if (tp_csum(in, r->size) != rest + tp_word0(i, r->size))
 			ok = 0;
 		iox_sub_release_chunk(e.sub, in);
 		if (i + 1 == warm)
@@ -682,7 +627,7 @@ static int source_main(void *arg)
 
 	if (!pat)
 		return -ENOMEM;
-	fill_pattern(pat, r->size);
+	tp_fill_pattern(pat, r->size);
 	err = end_open(&e, r, "tx", "stream", NULL);
 	for (uint64_t i = 0; i < r->total && !err; i++) {
 		void *out;
@@ -691,7 +636,7 @@ static int source_main(void *arg)
 		if (err)
 			break;
 		memcpy(out, pat, r->size);
-		stamp(out, r->size, i);
+		tp_stamp(out, r->size, i);
 		/* Blocks while the subscriber's queue is full. */
 		iox_pub_publish_chunk(e.pub, out);
 	}
@@ -714,7 +659,7 @@ static int iox_stream_common(const struct bench_stream_cfg *cfg,
 	}
 	/* Queued chunks plus the few each side holds must fit the pool. */
 	r.queue = chunks - 4 < 64 ? chunks - 4 : 64;
-	r.total = stream_warmup(cfg->size) + cfg->count;
+	r.total = tp_stream_warmup(cfg->size) + cfg->count;
 	r.sh = shared_alloc(0, &len);
 	if (!r.sh) {
 		*why = "out of memory";

@@ -30,96 +30,9 @@
 
 #include "clock.h"
 #include "proc.h"
+#include "tp_common.h"
+#include "tp_pattern.h"
 #include "transport.h"
-
-/* ------------------------------------------------ payload and pinning */
-/* (each baseline file stands alone; these few lines recur in each) */
-
-/* Deterministic payload; byte values vary so a shifted copy is caught. */
-static void fill_pattern(uint8_t *p, size_t n)
-{
-	uint32_t x = 0x9e3779b9u;
-
-	for (size_t i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		p[i] = (uint8_t)x;
-	}
-}
-
-/* The first min(8, n) bytes of every message carry its sequence number. */
-static void stamp(uint8_t *p, size_t n, uint64_t seq)
-{
-	memcpy(p, &seq, n < 8 ? n : 8);
-}
-
-static uint64_t word0(uint64_t seq, size_t n)
-{
-	uint64_t w = 0;
-
-	memcpy(&w, &seq, n < 8 ? n : 8);
-	return w;
-}
-
-/* Sum of 64-bit words: reads every byte, and stamping seq changes it by
- * exactly word0(seq) - word0(old), so the expected value is cheap. */
-static uint64_t csum(const uint8_t *p, size_t n)
-{
-	uint64_t s = 0, w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		s += w;
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, p + i, n - i);
-		s += w;
-	}
-	return s;
-}
-
-static size_t stream_warmup(size_t size)
-{
-	size_t w = (16u << 20) / (size ? size : 1);
-
-	return w < 1 ? 1 : w > 1000 ? 1000 : w;
-}
-
-/* Kill the peer after a failure on our side and collect it. */
-static void abort_peer(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	bench_reap(pid);
-}
-
-static int reap_peer(pid_t pid, const char **why)
-{
-	int err = bench_reap(pid);
-
-	if (err)
-		*why = err == -ECHILD ? "peer process died of a signal" : "peer process failed";
-	return err;
-}
-
-struct affinity {
-	cpu_set_t old;
-	int saved;
-};
-
-static int pin_parent(int cpu, struct affinity *a)
-{
-	a->saved = sched_getaffinity(0, sizeof(a->old), &a->old) == 0;
-	return bench_pin(cpu);
-}
-
-static void unpin_parent(struct affinity *a)
-{
-	if (a->saved)
-		sched_setaffinity(0, sizeof(a->old), &a->old);
-}
 
 /* ------------------------------------------------------------- queues */
 
@@ -293,7 +206,7 @@ static int mq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, v
 {
 	struct mq_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
 	uint8_t *msg = NULL, *back = NULL;
-	struct affinity aff;
+	struct tp_affinity aff;
 	struct sigaction old;
 	mqd_t q[2];
 	int err;
@@ -314,7 +227,7 @@ static int mq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, v
 		err = -ENOMEM;
 		goto out;
 	}
-	fill_pattern(msg, cfg->size);
+	tp_fill_pattern(msg, cfg->size);
 	pid = bench_spawn(cfg->cpu_pong, pong_main, &r);
 	if (pid < 0) {
 		*why = "fork failed";
@@ -322,13 +235,13 @@ static int mq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, v
 		goto out;
 	}
 	watch_peer(&old, pid, r.ba, (mqd_t)-1, NULL, 0);
-	pin_parent(cfg->cpu_ping, &aff);
+	tp_pin_parent(cfg->cpu_ping, &aff);
 	for (uint64_t i = 0; i < r.total; i++) {
 		unsigned prio = 0;
 		uint64_t t0, t1;
 		ssize_t n;
 
-		stamp(msg, cfg->size, i);
+		tp_stamp(msg, cfg->size, i);
 		t0 = bench_ticks_start();
 		err = qsend(r.ab, msg, cfg->size);
 		n = err ? err : qrecv(r.ba, back, r.msgsize, &prio);
@@ -341,7 +254,7 @@ static int mq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, v
 			*why = peer_died ? "peer process died" : "mq_send/mq_receive failed";
 			break;
 		}
-		if ((size_t)n != cfg->size || csum(back, cfg->size) != csum(msg, cfg->size)) {
+		if ((size_t)n != cfg->size || tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
 			*why = "echoed message differs from the one sent";
 			err = -EBADMSG;
 			break;
@@ -349,12 +262,12 @@ static int mq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, v
 		if (i >= cfg->warmup)
 			sample(ctx, bench_ticks_to_ns(t1 - t0));
 	}
-	unpin_parent(&aff);
+	tp_unpin_parent(&aff);
 	unwatch_peer(&old);
 	if (err)
-		abort_peer(pid);
+		tp_abort_peer(pid);
 	else
-		err = reap_peer(pid, why);
+		err = tp_reap_peer(pid, why);
 out:
 	mq_close(q[0]);
 	mq_close(q[1]);
@@ -369,20 +282,20 @@ static int sink_main(void *arg)
 {
 	struct mq_run *r = arg;
 	uint8_t *buf = malloc(r->msgsize), *pat = malloc(r->msgsize);
-	uint64_t warm = stream_warmup(r->size), rest, t0 = 0;
+	uint64_t warm = tp_stream_warmup(r->size), rest, t0 = 0;
 	int ok = 1;
 
 	if (!buf || !pat)
 		return -ENOMEM;
-	fill_pattern(pat, r->size);
+	tp_fill_pattern(pat, r->size);
 	/* The stamp replaces the pattern's first word: take that word out. */
-	rest = csum(pat, r->size) - csum(pat, r->size < 8 ? r->size : 8);
+	rest = tp_csum(pat, r->size) - tp_csum(pat, r->size < 8 ? r->size : 8);
 	for (uint64_t i = 0; i < r->total; i++) {
 		ssize_t n = qrecv(r->ab, buf, r->msgsize, NULL);
 
 		if (n < 0)
 			return (int)n;
-		if ((size_t)n != r->size || csum(buf, r->size) != rest + word0(i, r->size))
+		if ((size_t)n != r->size || tp_csum(buf, r->size) != rest + tp_word0(i, r->size))
 			ok = 0;
 		if (i + 1 == warm)
 			t0 = bench_mono_ns();
@@ -400,13 +313,13 @@ static int mq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_res
 	long depth = read_proc_long("/proc/sys/fs/mqueue/msg_max");
 	uint8_t *buf = NULL, *scratch = NULL;
 	struct sigaction old;
-	struct affinity aff;
+	struct tp_affinity aff;
 	mqd_t q[2] = { -1, -1 };
 	int err = -ENOTSUP;
 	pid_t pid;
 
 	r.msgsize = cfg->size ? cfg->size : 1;
-	r.total = stream_warmup(cfg->size) + cfg->count;
+	r.total = tp_stream_warmup(cfg->size) + cfg->count;
 	/* As deep as fs.mqueue.msg_max and RLIMIT_MSGQUEUE allow. */
 	for (depth = depth < 1 ? 10 : depth; depth >= 1 && err; depth /= 2) {
 		err = open_pair(q, r.msgsize, depth, 1, why);
@@ -426,7 +339,7 @@ static int mq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_res
 		goto out;
 	}
 	memset(r.res, 0, sizeof(*r.res));
-	fill_pattern(buf, cfg->size);
+	tp_fill_pattern(buf, cfg->size);
 	pid = bench_spawn(cfg->cpu_rx, sink_main, &r);
 	if (pid < 0) {
 		*why = "fork failed";
@@ -434,10 +347,10 @@ static int mq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_res
 		goto out;
 	}
 	watch_peer(&old, pid, (mqd_t)-1, r.ab, scratch, r.msgsize);
-	pin_parent(cfg->cpu_tx, &aff);
+	tp_pin_parent(cfg->cpu_tx, &aff);
 	/* No batch call exists for message queues: one mq_send each. */
 	for (uint64_t i = 0; i < r.total; i++) {
-		stamp(buf, cfg->size, i);
+		tp_stamp(buf, cfg->size, i);
 		err = qsend(r.ab, buf, cfg->size);
 		if (err || peer_died) {
 			err = err ? err : -EPIPE;
@@ -445,12 +358,12 @@ static int mq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_res
 			break;
 		}
 	}
-	unpin_parent(&aff);
+	tp_unpin_parent(&aff);
 	unwatch_peer(&old);
 	if (err)
-		abort_peer(pid);
+		tp_abort_peer(pid);
 	else
-		err = reap_peer(pid, why);
+		err = tp_reap_peer(pid, why);
 	if (!err)
 		*res = *r.res;
 out:

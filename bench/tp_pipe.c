@@ -24,96 +24,9 @@
 
 #include "clock.h"
 #include "proc.h"
+#include "tp_common.h"
+#include "tp_pattern.h"
 #include "transport.h"
-
-/* ------------------------------------------------ payload and pinning */
-/* (each baseline file stands alone; these few lines recur in each) */
-
-/* Deterministic payload; byte values vary so a shifted copy is caught. */
-static void fill_pattern(uint8_t *p, size_t n)
-{
-	uint32_t x = 0x9e3779b9u;
-
-	for (size_t i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		p[i] = (uint8_t)x;
-	}
-}
-
-/* The first min(8, n) bytes of every message carry its sequence number. */
-static void stamp(uint8_t *p, size_t n, uint64_t seq)
-{
-	memcpy(p, &seq, n < 8 ? n : 8);
-}
-
-static uint64_t word0(uint64_t seq, size_t n)
-{
-	uint64_t w = 0;
-
-	memcpy(&w, &seq, n < 8 ? n : 8);
-	return w;
-}
-
-/* Sum of 64-bit words: reads every byte, and stamping seq changes it by
- * exactly word0(seq) - word0(old), so the expected value is cheap. */
-static uint64_t csum(const uint8_t *p, size_t n)
-{
-	uint64_t s = 0, w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		s += w;
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, p + i, n - i);
-		s += w;
-	}
-	return s;
-}
-
-static size_t stream_warmup(size_t size)
-{
-	size_t w = (16u << 20) / (size ? size : 1);
-
-	return w < 1 ? 1 : w > 1000 ? 1000 : w;
-}
-
-/* Kill the peer after a failure on our side and collect it. */
-static void abort_peer(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	bench_reap(pid);
-}
-
-static int reap_peer(pid_t pid, const char **why)
-{
-	int err = bench_reap(pid);
-
-	if (err)
-		*why = err == -ECHILD ? "peer process died of a signal" : "peer process failed";
-	return err;
-}
-
-struct affinity {
-	cpu_set_t old;
-	int saved;
-};
-
-static int pin_parent(int cpu, struct affinity *a)
-{
-	a->saved = sched_getaffinity(0, sizeof(a->old), &a->old) == 0;
-	return bench_pin(cpu);
-}
-
-static void unpin_parent(struct affinity *a)
-{
-	if (a->saved)
-		sched_setaffinity(0, sizeof(a->old), &a->old);
-}
 
 /* ------------------------------------------------------------ pipe I/O */
 
@@ -233,7 +146,7 @@ static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, voi
 		     const char **why, int spin)
 {
 	int ab[2], ba[2], err;
-	struct affinity aff;
+	struct tp_affinity aff;
 	struct pipe_run r = { .spin = spin, .size = cfg->size, .total = cfg->warmup + cfg->count };
 	void (*old_pipe)(int);
 	uint8_t *msg, *back;
@@ -252,7 +165,7 @@ static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, voi
 		free(back);
 		return err ? err : -ENOMEM;
 	}
-	fill_pattern(msg, cfg->size);
+	tp_fill_pattern(msg, cfg->size);
 	r.rx = ab[0];
 	r.tx = ba[1];
 	old_pipe = signal(SIGPIPE, SIG_IGN);
@@ -267,11 +180,11 @@ static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, voi
 		err = pid;
 		goto out;
 	}
-	pin_parent(cfg->cpu_ping, &aff);
+	tp_pin_parent(cfg->cpu_ping, &aff);
 	for (uint64_t i = 0; i < r.total; i++) {
 		uint64_t t0, t1;
 
-		stamp(msg, cfg->size, i);
+		tp_stamp(msg, cfg->size, i);
 		t0 = bench_ticks_start();
 		err = xwrite(ab[1], msg, cfg->size, spin);
 		if (!err)
@@ -281,7 +194,7 @@ static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, voi
 			*why = "pipe read/write failed (peer gone?)";
 			break;
 		}
-		if (csum(back, cfg->size) != csum(msg, cfg->size)) {
+		if (tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
 			*why = "echoed payload differs from the one sent";
 			err = -EBADMSG;
 			break;
@@ -289,13 +202,13 @@ static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, voi
 		if (i >= cfg->warmup)
 			sample(ctx, bench_ticks_to_ns(t1 - t0));
 	}
-	unpin_parent(&aff);
+	tp_unpin_parent(&aff);
 	close(ab[1]);
 	close(ba[0]);
 	if (err)
-		abort_peer(pid);
+		tp_abort_peer(pid);
 	else
-		err = reap_peer(pid, why);
+		err = tp_reap_peer(pid, why);
 out:
 	signal(SIGPIPE, old_pipe);
 	free(msg);
@@ -312,14 +225,14 @@ static int sink_main(void *arg)
 	struct pipe_run *r = arg;
 	size_t cap = r->size * (r->batch ? r->batch : 1), have = 0, off;
 	uint8_t *buf = malloc(cap), *pat = malloc(r->size);
-	uint64_t warm = stream_warmup(r->size), rest, t0 = 0, i = 0;
+	uint64_t warm = tp_stream_warmup(r->size), rest, t0 = 0, i = 0;
 	int ok = 1;
 
 	if (!buf || !pat)
 		return -ENOMEM;
-	fill_pattern(pat, r->size);
+	tp_fill_pattern(pat, r->size);
 	/* The stamp replaces the pattern's first word: take that word out. */
-	rest = csum(pat, r->size) - csum(pat, r->size < 8 ? r->size : 8);
+	rest = tp_csum(pat, r->size) - tp_csum(pat, r->size < 8 ? r->size : 8);
 	while (i < r->total) {
 		ssize_t n = xread_some(r->rx, buf + have, cap - have, r->spin);
 
@@ -327,7 +240,7 @@ static int sink_main(void *arg)
 			return (int)n;
 		have += (size_t)n;
 		for (off = 0; have - off >= r->size && i < r->total; off += r->size, i++) {
-			if (csum(buf + off, r->size) != rest + word0(i, r->size))
+			if (tp_csum(buf + off, r->size) != rest + tp_word0(i, r->size))
 				ok = 0;
 			if (i + 1 == warm)
 				t0 = bench_mono_ns();
@@ -345,7 +258,7 @@ static int stream_common(const struct bench_stream_cfg *cfg, struct bench_stream
 			 const char **why, int spin)
 {
 	int ab[2], ba[2], err;
-	struct affinity aff;
+	struct tp_affinity aff;
 	struct pipe_run r = { .spin = spin, .size = cfg->size };
 	size_t batch = cfg->batch ? cfg->batch : 1, cap;
 	void (*old_pipe)(int);
@@ -362,7 +275,7 @@ static int stream_common(const struct bench_stream_cfg *cfg, struct bench_stream
 		batch = (1u << 20) / cfg->size ? (1u << 20) / cfg->size : 1;
 	cap = batch * cfg->size;
 	r.batch = (unsigned)batch;
-	r.total = stream_warmup(cfg->size) + cfg->count;
+	r.total = tp_stream_warmup(cfg->size) + cfg->count;
 	r.res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	buf = malloc(cap);
 	if (r.res == MAP_FAILED || !buf) {
@@ -372,7 +285,7 @@ static int stream_common(const struct bench_stream_cfg *cfg, struct bench_stream
 	}
 	memset(r.res, 0, sizeof(*r.res));
 	for (size_t k = 0; k < batch; k++)
-		fill_pattern(buf + k * cfg->size, cfg->size);
+		tp_fill_pattern(buf + k * cfg->size, cfg->size);
 	err = open_pipes(ab, ba, spin);
 	if (err) {
 		*why = "pipe2 failed";
@@ -390,12 +303,12 @@ static int stream_common(const struct bench_stream_cfg *cfg, struct bench_stream
 		err = pid;
 		goto out_sig;
 	}
-	pin_parent(cfg->cpu_tx, &aff);
+	tp_pin_parent(cfg->cpu_tx, &aff);
 	while (sent < r.total) {
 		size_t k, n = r.total - sent < batch ? r.total - sent : batch;
 
 		for (k = 0; k < n; k++)
-			stamp(buf + k * cfg->size, cfg->size, sent + k);
+			tp_stamp(buf + k * cfg->size, cfg->size, sent + k);
 		err = xwrite(ab[1], buf, n * cfg->size, spin);
 		if (err) {
 			*why = "pipe write failed (receiver gone?)";
@@ -403,12 +316,12 @@ static int stream_common(const struct bench_stream_cfg *cfg, struct bench_stream
 		}
 		sent += n;
 	}
-	unpin_parent(&aff);
+	tp_unpin_parent(&aff);
 	close(ab[1]);
 	if (err)
-		abort_peer(pid);
+		tp_abort_peer(pid);
 	else
-		err = reap_peer(pid, why);
+		err = tp_reap_peer(pid, why);
 	if (!err)
 		*res = *r.res;
 out_sig:

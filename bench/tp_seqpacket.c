@@ -22,96 +22,9 @@
 
 #include "clock.h"
 #include "proc.h"
+#include "tp_common.h"
+#include "tp_pattern.h"
 #include "transport.h"
-
-/* ------------------------------------------------ payload and pinning */
-/* (each baseline file stands alone; these few lines recur in each) */
-
-/* Deterministic payload; byte values vary so a shifted copy is caught. */
-static void fill_pattern(uint8_t *p, size_t n)
-{
-	uint32_t x = 0x9e3779b9u;
-
-	for (size_t i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		p[i] = (uint8_t)x;
-	}
-}
-
-/* The first min(8, n) bytes of every message carry its sequence number. */
-static void stamp(uint8_t *p, size_t n, uint64_t seq)
-{
-	memcpy(p, &seq, n < 8 ? n : 8);
-}
-
-static uint64_t word0(uint64_t seq, size_t n)
-{
-	uint64_t w = 0;
-
-	memcpy(&w, &seq, n < 8 ? n : 8);
-	return w;
-}
-
-/* Sum of 64-bit words: reads every byte, and stamping seq changes it by
- * exactly word0(seq) - word0(old), so the expected value is cheap. */
-static uint64_t csum(const uint8_t *p, size_t n)
-{
-	uint64_t s = 0, w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		s += w;
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, p + i, n - i);
-		s += w;
-	}
-	return s;
-}
-
-static size_t stream_warmup(size_t size)
-{
-	size_t w = (16u << 20) / (size ? size : 1);
-
-	return w < 1 ? 1 : w > 1000 ? 1000 : w;
-}
-
-/* Kill the peer after a failure on our side and collect it. */
-static void abort_peer(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	bench_reap(pid);
-}
-
-static int reap_peer(pid_t pid, const char **why)
-{
-	int err = bench_reap(pid);
-
-	if (err)
-		*why = err == -ECHILD ? "peer process died of a signal" : "peer process failed";
-	return err;
-}
-
-struct affinity {
-	cpu_set_t old;
-	int saved;
-};
-
-static int pin_parent(int cpu, struct affinity *a)
-{
-	a->saved = sched_getaffinity(0, sizeof(a->old), &a->old) == 0;
-	return bench_pin(cpu);
-}
-
-static void unpin_parent(struct affinity *a)
-{
-	if (a->saved)
-		sched_setaffinity(0, sizeof(a->old), &a->old);
-}
 
 /* ------------------------------------------------------ seqpacket I/O */
 
@@ -245,7 +158,7 @@ static int seq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 			const char **why)
 {
 	struct seq_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
-	struct affinity aff;
+	struct tp_affinity aff;
 	uint8_t *msg, *back;
 	int fd[2], err;
 	pid_t pid;
@@ -265,7 +178,7 @@ static int seq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 		err = -ENOMEM;
 		goto out;
 	}
-	fill_pattern(msg, cfg->size);
+	tp_fill_pattern(msg, cfg->size);
 	r.fd = fd[1];
 	pid = bench_spawn(cfg->cpu_pong, pong_main, &r);
 	/* Only the peer holds its end now: its death is end of file here. */
@@ -276,11 +189,11 @@ static int seq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 		err = pid;
 		goto out;
 	}
-	pin_parent(cfg->cpu_ping, &aff);
+	tp_pin_parent(cfg->cpu_ping, &aff);
 	for (uint64_t i = 0; i < r.total; i++) {
 		uint64_t t0, t1;
 
-		stamp(msg, cfg->size, i);
+		tp_stamp(msg, cfg->size, i);
 		t0 = bench_ticks_start();
 		err = msg_send(fd[0], msg, cfg->size);
 		if (!err)
@@ -290,7 +203,7 @@ static int seq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 			*why = "seqpacket send/recv failed (peer gone?)";
 			break;
 		}
-		if (csum(back, cfg->size) != csum(msg, cfg->size)) {
+		if (tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
 			*why = "echoed payload differs from the one sent";
 			err = -EBADMSG;
 			break;
@@ -298,11 +211,11 @@ static int seq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 		if (i >= cfg->warmup)
 			sample(ctx, bench_ticks_to_ns(t1 - t0));
 	}
-	unpin_parent(&aff);
+	tp_unpin_parent(&aff);
 	if (err)
-		abort_peer(pid);
+		tp_abort_peer(pid);
 	else
-		err = reap_peer(pid, why);
+		err = tp_reap_peer(pid, why);
 out:
 	close(fd[0]);
 	if (fd[1] >= 0)
@@ -321,14 +234,14 @@ static int sink_main(void *arg)
 	uint8_t *buf = malloc(slot * vlen), *pat = malloc(r->size);
 	struct mmsghdr *mh = calloc(vlen, sizeof(*mh));
 	struct iovec *iov = calloc(vlen, sizeof(*iov));
-	uint64_t warm = stream_warmup(r->size), rest, t0 = 0, i = 0;
+	uint64_t warm = tp_stream_warmup(r->size), rest, t0 = 0, i = 0;
 	int ok = 1;
 
 	if (!buf || !pat || !mh || !iov)
 		return -ENOMEM;
-	fill_pattern(pat, r->size);
+	tp_fill_pattern(pat, r->size);
 	/* The stamp replaces the pattern's first word: take that word out. */
-	rest = csum(pat, r->size) - csum(pat, r->size < 8 ? r->size : 8);
+	rest = tp_csum(pat, r->size) - tp_csum(pat, r->size < 8 ? r->size : 8);
 	for (k = 0; k < vlen; k++) {
 		iov[k].iov_base = buf + k * slot;
 		iov[k].iov_len = slot;
@@ -347,7 +260,7 @@ static int sink_main(void *arg)
 			if (mh[k].msg_len == 0)
 				return -EPIPE;
 			if (mh[k].msg_len != r->size ||
-			    csum(buf + k * slot, r->size) != rest + word0(i, r->size))
+			    tp_csum(buf + k * slot, r->size) != rest + tp_word0(i, r->size))
 				ok = 0;
 			if (i + 1 == warm)
 				t0 = bench_mono_ns();
@@ -366,7 +279,7 @@ static int seq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 	size_t batch = cfg->batch ? cfg->batch : 1;
 	struct mmsghdr *mh = NULL;
 	struct iovec *iov = NULL;
-	struct affinity aff;
+	struct tp_affinity aff;
 	uint64_t sent = 0;
 	uint8_t *buf = NULL;
 	int fd[2] = { -1, -1 }, err;
@@ -382,7 +295,7 @@ static int seq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 	if (batch > 1024)
 		batch = 1024;
 	r.batch = (unsigned)batch;
-	r.total = stream_warmup(cfg->size) + cfg->count;
+	r.total = tp_stream_warmup(cfg->size) + cfg->count;
 	r.res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	buf = malloc(batch * cfg->size);
 	mh = calloc(batch, sizeof(*mh));
@@ -394,7 +307,7 @@ static int seq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 	}
 	memset(r.res, 0, sizeof(*r.res));
 	for (size_t k = 0; k < batch; k++) {
-		fill_pattern(buf + k * cfg->size, cfg->size);
+		tp_fill_pattern(buf + k * cfg->size, cfg->size);
 		iov[k].iov_base = buf + k * cfg->size;
 		iov[k].iov_len = cfg->size;
 		mh[k].msg_hdr.msg_iov = &iov[k];
@@ -412,12 +325,12 @@ static int seq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 		err = pid;
 		goto out;
 	}
-	pin_parent(cfg->cpu_tx, &aff);
+	tp_pin_parent(cfg->cpu_tx, &aff);
 	while (sent < r.total && !err) {
 		size_t k, n = r.total - sent < batch ? r.total - sent : batch, done = 0;
 
 		for (k = 0; k < n; k++)
-			stamp(buf + k * cfg->size, cfg->size, sent + k);
+			tp_stamp(buf + k * cfg->size, cfg->size, sent + k);
 		/* sendmmsg may stop early (signal, full buffer): send the rest. */
 		while (done < n) {
 			int m = sendmmsg(fd[0], mh + done, (unsigned)(n - done), MSG_NOSIGNAL);
@@ -433,11 +346,11 @@ static int seq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 		}
 		sent += done;
 	}
-	unpin_parent(&aff);
+	tp_unpin_parent(&aff);
 	if (err)
-		abort_peer(pid);
+		tp_abort_peer(pid);
 	else
-		err = reap_peer(pid, why);
+		err = tp_reap_peer(pid, why);
 	if (!err)
 		*res = *r.res;
 out:

@@ -23,99 +23,12 @@
 #include "baselines_config.h"
 #include "clock.h"
 #include "proc.h"
+#include "tp_common.h"
+#include "tp_pattern.h"
 #include "transport.h"
 
 #if BENCH_HAVE_ZMQ
 #include <zmq.h>
-
-/* ------------------------------------------------ payload and pinning */
-/* (each baseline file stands alone; these few lines recur in each) */
-
-/* Deterministic payload; byte values vary so a shifted copy is caught. */
-static void fill_pattern(uint8_t *p, size_t n)
-{
-	uint32_t x = 0x9e3779b9u;
-
-	for (size_t i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		p[i] = (uint8_t)x;
-	}
-}
-
-/* The first min(8, n) bytes of every message carry its sequence number. */
-static void stamp(uint8_t *p, size_t n, uint64_t seq)
-{
-	memcpy(p, &seq, n < 8 ? n : 8);
-}
-
-static uint64_t word0(uint64_t seq, size_t n)
-{
-	uint64_t w = 0;
-
-	memcpy(&w, &seq, n < 8 ? n : 8);
-	return w;
-}
-
-/* Sum of 64-bit words: reads every byte, and stamping seq changes it by
- * exactly word0(seq) - word0(old), so the expected value is cheap. */
-static uint64_t csum(const uint8_t *p, size_t n)
-{
-	uint64_t s = 0, w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		s += w;
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, p + i, n - i);
-		s += w;
-	}
-	return s;
-}
-
-static size_t stream_warmup(size_t size)
-{
-	size_t w = (16u << 20) / (size ? size : 1);
-
-	return w < 1 ? 1 : w > 1000 ? 1000 : w;
-}
-
-/* Kill the peer after a failure on our side and collect it. */
-static void abort_peer(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	bench_reap(pid);
-}
-
-static int reap_peer(pid_t pid, const char **why)
-{
-	int err = bench_reap(pid);
-
-	if (err)
-		*why = err == -ECHILD ? "peer process died of a signal" : "peer process failed";
-	return err;
-}
-
-struct affinity {
-	cpu_set_t old;
-	int saved;
-};
-
-static int pin_parent(int cpu, struct affinity *a)
-{
-	a->saved = sched_getaffinity(0, sizeof(a->old), &a->old) == 0;
-	return bench_pin(cpu);
-}
-
-static void unpin_parent(struct affinity *a)
-{
-	if (a->saved)
-		sched_setaffinity(0, sizeof(a->old), &a->old);
-}
 
 /* ------------------------------------------------------------ sockets */
 
@@ -251,7 +164,7 @@ static int zmq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 {
 	struct zmq_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
 	uint8_t *msg = malloc(cfg->size + 1), *back = malloc(cfg->size + 1);
-	struct affinity aff;
+	struct tp_affinity aff;
 	struct zside z = { 0 };
 	int err;
 	pid_t pid;
@@ -262,7 +175,7 @@ static int zmq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 		*why = "out of memory";
 		return -ENOMEM;
 	}
-	fill_pattern(msg, cfg->size);
+	tp_fill_pattern(msg, cfg->size);
 	err = make_endpoint(&r, why);
 	if (err)
 		goto out_mem;
@@ -277,14 +190,14 @@ static int zmq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 	err = zopen(&z, &r, 1);
 	if (err) {
 		*why = "zmq socket/bind failed";
-		abort_peer(pid);
+		tp_abort_peer(pid);
 		goto out_dir;
 	}
-	pin_parent(cfg->cpu_ping, &aff);
+	tp_pin_parent(cfg->cpu_ping, &aff);
 	for (uint64_t i = 0; i < r.total; i++) {
 		uint64_t t0, t1;
 
-		stamp(msg, cfg->size, i);
+		tp_stamp(msg, cfg->size, i);
 		t0 = bench_ticks_start();
 		err = zsend(z.sock, &r, msg, cfg->size);
 		if (!err)
@@ -294,7 +207,7 @@ static int zmq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 			*why = err == -EPIPE ? "peer process died" : "zmq_send/zmq_recv failed";
 			break;
 		}
-		if (csum(back, cfg->size) != csum(msg, cfg->size)) {
+		if (tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
 			*why = "echoed payload differs from the one sent";
 			err = -EBADMSG;
 			break;
@@ -302,11 +215,11 @@ static int zmq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 		if (i >= cfg->warmup)
 			sample(ctx, bench_ticks_to_ns(t1 - t0));
 	}
-	unpin_parent(&aff);
+	tp_unpin_parent(&aff);
 	if (err)
-		abort_peer(pid);
+		tp_abort_peer(pid);
 	else
-		err = reap_peer(pid, why);
+		err = tp_reap_peer(pid, why);
 	zclose(&z);
 out_dir:
 	remove_endpoint(&r);
@@ -322,15 +235,15 @@ static int sink_main(void *arg)
 {
 	struct zmq_run *r = arg;
 	uint8_t *buf = malloc(r->size + 1), *pat = malloc(r->size + 1);
-	uint64_t warm = stream_warmup(r->size), rest, t0 = 0;
+	uint64_t warm = tp_stream_warmup(r->size), rest, t0 = 0;
 	struct zside z;
 	int ok = 1, err;
 
 	if (!buf || !pat)
 		return -ENOMEM;
-	fill_pattern(pat, r->size);
+	tp_fill_pattern(pat, r->size);
 	/* The stamp replaces the pattern's first word: take that word out. */
-	rest = csum(pat, r->size) - csum(pat, r->size < 8 ? r->size : 8);
+	rest = tp_csum(pat, r->size) - tp_csum(pat, r->size < 8 ? r->size : 8);
 	r->peer = 0;
 	err = zopen(&z, r, 0);
 	if (err)
@@ -340,7 +253,7 @@ static int sink_main(void *arg)
 		if (err == -EBADMSG) {
 			ok = 0;
 			err = 0;
-		} else if (!err && csum(buf, r->size) != rest + word0(i, r->size)) {
+		} else if (!err && tp_csum(buf, r->size) != rest + tp_word0(i, r->size)) {
 			ok = 0;
 		}
 		if (i + 1 == warm)
@@ -358,12 +271,12 @@ static int zmq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 {
 	struct zmq_run r = { .size = cfg->size };
 	uint8_t *buf = malloc(cfg->size + 1);
-	struct affinity aff;
+	struct tp_affinity aff;
 	struct zside z = { 0 };
 	int err;
 	pid_t pid;
 
-	r.total = stream_warmup(cfg->size) + cfg->count;
+	r.total = tp_stream_warmup(cfg->size) + cfg->count;
 	r.res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (r.res == MAP_FAILED || !buf) {
 		*why = "out of memory";
@@ -371,7 +284,7 @@ static int zmq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 		goto out_mem;
 	}
 	memset(r.res, 0, sizeof(*r.res));
-	fill_pattern(buf, cfg->size);
+	tp_fill_pattern(buf, cfg->size);
 	err = make_endpoint(&r, why);
 	if (err)
 		goto out_mem;
@@ -385,22 +298,22 @@ static int zmq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 	err = zopen(&z, &r, 1);
 	if (err) {
 		*why = "zmq socket/bind failed";
-		abort_peer(pid);
+		tp_abort_peer(pid);
 		goto out_dir;
 	}
-	pin_parent(cfg->cpu_tx, &aff);
+	tp_pin_parent(cfg->cpu_tx, &aff);
 	/* ZeroMQ batches on its own I/O thread: one zmq_send per message. */
 	for (uint64_t i = 0; i < r.total && !err; i++) {
-		stamp(buf, cfg->size, i);
+		tp_stamp(buf, cfg->size, i);
 		err = zsend(z.sock, &r, buf, cfg->size);
 		if (err)
 			*why = err == -EPIPE ? "receiver process died" : "zmq_send failed";
 	}
-	unpin_parent(&aff);
+	tp_unpin_parent(&aff);
 	if (err)
-		abort_peer(pid);
+		tp_abort_peer(pid);
 	else
-		err = reap_peer(pid, why);
+		err = tp_reap_peer(pid, why);
 	if (!err)
 		*res = *r.res;
 	zclose(&z);

@@ -14,6 +14,7 @@
 
 struct bench_env bench_env;
 static int seg_noted;
+static char run_argv[1024];
 
 /* First line of @path without its newline into @buf; 0 or -1. */
 static int read_line(const char *path, char *buf, size_t len)
@@ -195,4 +196,29 @@ void bench_env_print(FILE *f)
 	fprintf(f, "# wait:            %s\n", e->wait);
 	fprintf(f, "# cpu_dma_latency: %s\n", e->cpu_dma_latency);
 	fprintf(f, "# clock:           %s\n", e->clock);
+}
+
+void bench_env_set_argv(int argc, char **argv)
+{
+	size_t used = 0;
+	int i;
+
+	run_argv[0] = '\0';
+	for (i = 0; i < argc && used + 1 < sizeof(run_argv); i++) {
+		/* a word with a space is quoted, so the line can be pasted back */
+		int q = strpbrk(argv[i], " \t'") != NULL;
+		int n = snprintf(run_argv + used, sizeof(run_argv) - used, "%s%s%s%s",
+				 i ? " " : "", q ? "'" : "", i ? argv[i] : "uipc-bench", q ? "'" : "");
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used >= sizeof(run_argv))
+		run_argv[sizeof(run_argv) - 1] = '\0';
+}
+
+const char *bench_env_argv(void)
+{
+	return run_argv;
 }

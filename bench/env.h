@@ -43,6 +43,11 @@ void bench_env_note_seg(const char *backing, uint64_t page_size, int node,
 
 void bench_env_print(FILE *f);
 
+/* The command line of this run, kept apart from the capture (which a
+ * subcommand may redo) and written into the JSON env as "argv". */
+void bench_env_set_argv(int argc, char **argv);
+const char *bench_env_argv(void);
+
 /* The segment line alone, after the runs (what they actually got). */
 void bench_env_print_seg(FILE *f);
 

@@ -45,6 +45,7 @@ static void write_env(FILE *f)
 
 	fputs("  \"env\": {\n", f);
 	kv_str(f, "version", e->version, 0);
+	kv_str(f, "argv", bench_env_argv(), 0);
 	kv_str(f, "cpu", e->cpu, 0);
 	kv_str(f, "kernel", e->kernel, 0);
 	kv_str(f, "cpus", e->cpus, 0);

@@ -20,6 +20,8 @@
 #include "hist.h"
 #include "json.h"
 #include "report.h"
+#include "report_md.h"
+#include "zc_summary.h"
 
 #define MAX_RES 4096
 #define MAX_FILES 64
@@ -29,6 +31,8 @@ static const char rp_usage[] =
 	"Merge reports (same bench, transport, size, batch), print tables, plot.\n"
 	"  -p, --plot OUT.png   latency spectra and throughput bars (OUT.svg too)\n"
 	"  -j, --json FILE      write the merged report\n"
+	"  -m, --markdown [FILE.md]  GitHub markdown (environment, command line, one\n"
+	"                       table per bench and size, targets) to stdout or FILE.md\n"
 	"  -h, --help           this text\n";
 
 struct rp {
@@ -36,7 +40,10 @@ struct rp {
 	double ns[MAX_RES]; /* stream: receiver time, to merge rates */
 	size_t n;
 	struct json *docs[MAX_FILES];
+	const struct json *envs[MAX_FILES];
+	const char *paths[MAX_FILES];
 	int ndocs;
+	int md_stdout; /* markdown goes to stdout: nothing else may */
 };
 
 static char *slurp(const char *path)
@@ -186,9 +193,11 @@ static int load(struct rp *rp, const char *path)
 		json_free(doc);
 		return -EINVAL;
 	}
-	rp->docs[rp->ndocs++] = doc;
 	env = json_get(doc, "env");
-	if (env) {
+	rp->envs[rp->ndocs] = env && env->type == JSON_OBJ ? env : NULL;
+	rp->paths[rp->ndocs] = path;
+	rp->docs[rp->ndocs++] = doc;
+	if (env && !rp->md_stdout) {
 		printf("# %s:", path);
 		for (o = env->child; o; o = o->next)
 			if (o->type == JSON_STR && (!strcmp(o->key, "cpu") ||
@@ -388,26 +397,55 @@ out:
 	return rc;
 }
 
+static int write_md(const struct rp *rp, const char *path)
+{
+	FILE *f = path ? fopen(path, "w") : stdout;
+	int rc = 0;
+
+	if (!f) {
+		fprintf(stderr, "uipc-bench report: cannot write %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	bench_report_markdown(f, rp->r, rp->n, rp->envs, rp->paths, rp->ndocs);
+	if (ferror(f))
+		rc = -EIO;
+	if (f != stdout && fclose(f))
+		rc = -errno;
+	if (!rc && path)
+		printf("markdown: %s\n", path);
+	return rc;
+}
+
 int bench_cmd_report(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "plot", required_argument, NULL, 'p' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "markdown", optional_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *json = NULL;
+	const char *out = NULL, *json = NULL, *md = NULL;
 	struct rp *rp;
-	int c, rc = 0, i;
+	int c, rc = 0, i, want_md = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:j:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:j:m::h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			out = optarg;
 			break;
 		case 'j':
 			json = optarg;
+			break;
+		case 'm':
+			want_md = 1;
+			md = optarg;
+			/* `--markdown FILE.md`: a separate word, told from an input by
+			 * its suffix */
+			if (!md && optind < argc && strlen(argv[optind]) > 3 &&
+			    !strcmp(argv[optind] + strlen(argv[optind]) - 3, ".md"))
+				md = argv[optind++];
 			break;
 		case 'h':
 			fputs(rp_usage, stdout);
@@ -424,13 +462,18 @@ int bench_cmd_report(int argc, char **argv)
 	rp = calloc(1, sizeof(*rp));
 	if (!rp)
 		return 1;
+	rp->md_stdout = want_md && !md;
 	for (i = optind; i < argc && !rc; i++)
 		rc = load(rp, argv[i]);
-	if (!rc) {
+	if (!rc && !(want_md && !md)) {
 		bench_report_latency_table(stdout, rp->r, rp->n);
 		putchar('\n');
 		bench_report_stream_table(stdout, rp->r, rp->n);
+		putchar('\n');
+		bench_zc_summary(stdout, rp->r, rp->n, 0);
 	}
+	if (!rc && want_md)
+		rc = write_md(rp, md);
 	if (!rc && json)
 		rc = bench_report_json(json, rp->r, rp->n);
 	if (!rc && out)

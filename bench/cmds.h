@@ -8,6 +8,7 @@ int bench_cmd_pingpong(int argc, char **argv);
 int bench_cmd_stream(int argc, char **argv);
 int bench_cmd_zerocopy(int argc, char **argv);
 int bench_cmd_report(int argc, char **argv);
+int bench_cmd_all(int argc, char **argv); /* suite.c */
 int bench_wake_main(int argc, char **argv); /* wake.c */
 int bench_cmd_openloop(int argc, char **argv); /* openloop.c */
 

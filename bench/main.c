@@ -24,6 +24,7 @@ static const struct cmd {
 	{ "stream", bench_cmd_stream, "one-way throughput (msgs/s, GiB/s), checksummed" },
 	{ "zerocopy", bench_cmd_zerocopy, "large messages in place vs copied, and memcpy" },
 	{ "report", bench_cmd_report, "merge JSON reports, print tables, plot (gnuplot)" },
+	{ "all", bench_cmd_all, "pingpong + stream + zerocopy in one run, one JSON (--quick)" },
 	{ "wake", bench_wake_main, "wake-to-run latency and waker CPU per wait mechanism" },
 	{ "openloop", bench_cmd_openloop, "fixed-rate latency from intended send times" },
 	{ "list", cmd_list, "the transports and what each can run" },

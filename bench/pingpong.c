@@ -131,6 +131,14 @@ static int parse(int argc, char **argv, struct pp_opts *o)
 	return 0;
 }
 
+/* A transport's own reason, copied (NULL stays NULL). */
+static const char *keep(const char *why)
+{
+	char *s = why ? strdup(why) : NULL;
+
+	return s || !why ? s : why;
+}
+
 /* A skip reason that outlives the transport's static string and errno. */
 static const char *reason(const char *why, int rc)
 {
@@ -141,7 +149,7 @@ static const char *reason(const char *why, int rc)
 	return s;
 }
 
-int bench_cmd_pingpong(int argc, char **argv)
+int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 {
 	struct bench_result *res;
 	struct pp_opts o;
@@ -175,7 +183,8 @@ int bench_cmd_pingpong(int argc, char **argv)
 				return 1;
 			bench_hist_init(x->hist);
 			if (o.tp[t]->unavailable)
-				x->skipped = o.tp[t]->unavailable(x->size);
+				/* copied: a transport may reuse one buffer for every size */
+				x->skipped = keep(o.tp[t]->unavailable(x->size));
 		}
 		for (r = 0; r < o.rounds; r++) {
 			uint64_t n = o.count / o.rounds + (r + 1 == o.rounds ? o.count % o.rounds : 0);
@@ -215,8 +224,20 @@ int bench_cmd_pingpong(int argc, char **argv)
 		if (rc)
 			fprintf(stderr, "uipc-bench: writing %s: %s\n", o.json, strerror(-rc));
 	}
+	if (col) {
+		if (!bench_collect_add(col, res, (size_t)(o.nsizes * o.ntp))) {
+			free(res); /* the rows, histograms included, are the collector's now */
+			return rc ? 1 : 0;
+		}
+		rc = -ENOMEM;
+	}
 	for (s = 0; s < o.nsizes * o.ntp; s++)
 		free(res[s].hist);
 	free(res);
 	return rc ? 1 : 0;
+}
+
+int bench_cmd_pingpong(int argc, char **argv)
+{
+	return bench_pingpong_main(argc, argv, NULL);
 }

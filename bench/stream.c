@@ -132,6 +132,14 @@ static int parse(int argc, char **argv, struct st_opts *o)
 	return 0;
 }
 
+/* A transport's own reason, copied (NULL stays NULL). */
+static const char *keep(const char *why)
+{
+	char *s = why ? strdup(why) : NULL;
+
+	return s || !why ? s : why;
+}
+
 static const char *reason(const char *why, int rc)
 {
 	char *s = NULL;
@@ -141,7 +149,7 @@ static const char *reason(const char *why, int rc)
 	return s;
 }
 
-int bench_cmd_stream(int argc, char **argv)
+int bench_stream_main(int argc, char **argv, struct bench_collect *col)
 {
 	struct bench_result *res;
 	struct st_opts o;
@@ -180,7 +188,8 @@ int bench_cmd_stream(int argc, char **argv)
 				row[t].batch = (unsigned)o.batches[b];
 				row[t].verified = 1;
 				if (o.tp[t]->unavailable)
-					row[t].skipped = o.tp[t]->unavailable(o.sizes[s]);
+					/* copied: a transport may reuse one buffer for every size */
+					row[t].skipped = keep(o.tp[t]->unavailable(o.sizes[s]));
 			}
 			for (r = 0; r < o.rounds; r++) {
 				for (t = 0; t < o.ntp; t++) {
@@ -237,6 +246,14 @@ int bench_cmd_stream(int argc, char **argv)
 	for (s = 0; s < nres; s++)
 		if (!res[s].verified && !res[s].skipped)
 			rc = -EBADMSG;
+	/* stream rows own no histogram: the collector's copy is all it needs */
+	if (col && bench_collect_add(col, res, (size_t)nres))
+		rc = -ENOMEM;
 	free(res);
 	return rc ? 1 : 0;
+}
+
+int bench_cmd_stream(int argc, char **argv)
+{
+	return bench_stream_main(argc, argv, NULL);
 }

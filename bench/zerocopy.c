@@ -477,9 +477,12 @@ int bench_zerocopy_main(int argc, char **argv, struct bench_collect *col)
 		if (rc)
 			fprintf(stderr, "uipc-bench: writing %s: %s\n", json, strerror(-rc));
 	}
-	if (col && !bench_collect_add(col, res, nres)) {
-		free(res);
-		return rc ? 1 : 0;
+	if (col) {
+		if (!bench_collect_add(col, res, nres)) {
+			free(res); /* the rows, histograms included, are the collector's now */
+			return rc ? 1 : 0;
+		}
+		rc = -ENOMEM;
 	}
 	for (s = 0; s < (int)nres; s++)
 		free(res[s].hist);

@@ -69,8 +69,16 @@ struct uipc_wait_ep *uipc_ring_wait_ep(const struct uipc_ring *r)
 void uipc__ring_wake(struct uipc_ring *r, uint32_t how)
 {
 	int peer = r->role == UIPC_PRODUCER ? UIPC_CONSUMER : UIPC_PRODUCER;
+	struct uipc_wait_word *w = uipc_ring_wait_word(r, peer);
 
-	uipc_wake(r->wait, uipc_ring_wait_word(r, peer), how);
+	/* One wake per sleep: a tag whose futex value has moved on was
+	 * woken by an earlier bump (wait.h, rule (T)). */
+	how = uipc__wake_how(w, how);
+	if (!how) {
+		r->wait->st.wakes_saved++;
+		return;
+	}
+	uipc_wake(r->wait, w, how);
 }
 
 /* Detach: the closed flag is stored; wake a sleeping peer so it sees it. */

@@ -351,6 +351,7 @@ int uipc_wake(struct uipc_wait_ep *ep, struct uipc_wait_word *w, uint32_t how)
 
 	if (!w)
 		return -EINVAL;
+	how = uipc_wait_how(how);
 	/* The flag is the sleeper's to clear (see wait.h). */
 	wait_bump(w);
 	if (ep)
@@ -361,12 +362,19 @@ int uipc_wake(struct uipc_wait_ep *ep, struct uipc_wait_word *w, uint32_t how)
 	}
 	if ((how & UIPC_WAITING_FUTEX_MASK) || !ep || ep->peer_efd < 0) {
 		uint32_t *word = &w->futex;
-		int r2;
+		int r2 = -ENOTSUP;
 
 		if (ep)
 			ep->st.syscalls++;
-		r2 = ep && ep->wake_uring ? wait_uring_wake(ep->u, &word, 1)
-					  : wait_futex_wake(word, INT_MAX);
+		if (ep && ep->wake_uring)
+			r2 = wait_uring_wake(ep->u, &word, 1);
+		/* The bump is made: later publishes skip this sleeper (rule
+		 * (T)), so a failed submission must still end in a wake. */
+		if (r2 < 0) {
+			if (ep && ep->wake_uring)
+				ep->st.syscalls++;
+			r2 = wait_futex_wake(word, INT_MAX);
+		}
 		if (r2 < 0)
 			rc = r2;
 	}
@@ -375,14 +383,20 @@ int uipc_wake(struct uipc_wait_ep *ep, struct uipc_wait_word *w, uint32_t how)
 
 int uipc_wake_if_needed(struct uipc_wait_ep *ep, struct uipc_wait_word *w)
 {
-	uint32_t how;
+	uint32_t v, how;
 	int rc;
 
 	if (!w)
 		return -EINVAL;
-	how = uipc_wake_needed(w);
+	/* Pairs with the smp_mb in uipc_wait_prepare(): (F2)/(F1). */
+	uipc_smp_mb();
+	/* Acquire: the futex load in uipc__wake_how() comes after it. */
+	v = uipc_load_acquire(&w->waiting);
+	how = uipc__wake_how(w, v);
 	if (!how) {
-		if (ep)
+		if (ep && v)
+			ep->st.wakes_saved++;
+		else if (ep)
 			ep->st.wakes_skipped++;
 		return 0;
 	}

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/futex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -770,6 +771,188 @@ ParameterizedTest(int *fence, wait, model_without_a_fence_loses_a_wakeup, .timeo
 	run_spin(model, out, sizeof(out));
 	cr_assert(strstr(out, "invalid end state"), "%s: no lost wakeup found:\n%s", model, out);
 	cr_assert_null(strstr(out, "errors: 0"), "%s", out);
+}
+
+Test(wait, model_tagged_handshake_one_wake_per_sleep, .timeout = 120)
+{
+	static char out[16384];
+
+	if (!have_spin())
+		cr_skip_test("spin not in PATH (tools/dev installs it: apt-get install spin)");
+	run_spin("wait_tag.pml", out, sizeof(out));
+	cr_assert(strstr(out, "errors: 0"), "spin found a lost wakeup or a second wake:\n%s", out);
+	cr_assert(strstr(out, "states, stored"), "%s", out);
+	/* Two tag values: sleeps collide all the time, still nothing lost. */
+	run_spin("wait_tag_wrap.pml", out, sizeof(out));
+	cr_assert(strstr(out, "errors: 0"), "wrapped tags lose a wakeup:\n%s", out);
+	cr_assert(strstr(out, "states, stored"), "%s", out);
+}
+
+ParameterizedTestParameters(wait, model_tagged_broken_variant_loses_a_wakeup)
+{
+	/* An index, not a string: the test runs in another process image. */
+	static int m[] = { 0, 1, 2, 3 };
+
+	return cr_make_param_array(int, m, 4);
+}
+
+ParameterizedTest(int *variant, wait, model_tagged_broken_variant_loses_a_wakeup, .timeout = 120)
+{
+	static const char *const models[] = { "wait_tag_untagged.pml", "wait_tag_before_seq.pml",
+					      "wait_tag_no_f1.pml", "wait_tag_no_f2.pml" };
+	static char out[16384];
+	const char *model = models[*variant];
+
+	if (!have_spin())
+		cr_skip_test("spin not in PATH (tools/dev installs it: apt-get install spin)");
+	run_spin(model, out, sizeof(out));
+	cr_assert(strstr(out, "invalid end state"), "%s: no lost wakeup found:\n%s", model, out);
+	cr_assert_null(strstr(out, "errors: 0"), "%s", out);
+}
+
+/* ------------------------------------------------------ one wake per sleep */
+
+static long futex_wait_raw(uint32_t *word, uint32_t val, long ns)
+{
+	struct timespec ts = { 0, ns };
+
+	return syscall(SYS_futex, word, FUTEX_WAIT, val, &ts, NULL, 0) ? -errno : 0;
+}
+
+/*
+ * A sole sleeper's tag: the first publish that sees it wakes, every later
+ * one finds the futex moved past the tag's value and makes no syscall; the
+ * sleep it tags cannot block any more; the next sleep is woken again.
+ */
+Test(wait, tagged_sleep_is_woken_once, .timeout = 20)
+{
+	struct uipc_wait_word w = { 0 };
+	struct uipc_wait_ep *ep;
+	struct uipc_wait_info info;
+	uint32_t seq, seq2;
+	int i, woken = 0;
+
+	cr_assert_eq(uipc_wait_ep_create(NULL, &ep), 0);
+	w.futex = 41;
+	seq = uipc_wait_prepare(&w, UIPC_WAITING_FUTEX);
+	cr_assert_eq(seq, 41);
+	cr_assert_eq(uipc_wait_how(w.waiting), UIPC_WAITING_FUTEX);
+	for (i = 0; i < 1000; i++)
+		woken += uipc_wake_if_needed(ep, &w);
+	cr_assert_eq(woken, 1);
+	cr_assert_eq(uipc_wait_ep_info(ep, &info), 0);
+	cr_assert_eq(info.wakes, 1);
+	cr_assert_eq(info.wakes_saved, 999);
+	cr_assert_eq(info.syscalls, 1, "one wake syscall for 1000 publishes");
+	/* The sleep that was skipped would not block: futex != seq. */
+	cr_assert_eq(futex_wait_raw(&w.futex, seq, 1000000), -EAGAIN);
+	uipc_wait_cancel(&w);
+	cr_assert_eq(uipc_wake_if_needed(ep, &w), 0);
+	cr_assert_eq(uipc_wait_ep_info(ep, &info), 0);
+	cr_assert_eq(info.wakes_skipped, 1, "a cleared flag is nobody asleep");
+	/* The next sleep reads the moved futex: its tag is woken. */
+	seq2 = uipc_wait_prepare(&w, UIPC_WAITING_FUTEX);
+	cr_assert_eq(seq2, seq + 1);
+	cr_assert_eq(uipc_wake_if_needed(ep, &w), 1);
+	cr_assert_eq(uipc_wake_if_needed(ep, &w), 0);
+	uipc_wait_cancel(&w);
+	/* A count (a doorbell, or an old peer) has no tag: always woken. */
+	UIPC_WRITE_ONCE(w.waiting, UIPC_WAITING_FUTEX);
+	cr_assert_eq(uipc_wake_if_needed(ep, &w), 1);
+	cr_assert_eq(uipc_wake_if_needed(ep, &w), 1);
+	cr_assert_eq(uipc_wait_ep_info(ep, &info), 0);
+	cr_assert_eq(info.wakes, 4);
+	uipc_wait_ep_destroy(ep);
+}
+
+/* Wrap-around: the futex word wraps, a tag keeps its kind, and a tag that
+ * collides 2^30 bumps later costs a wake, never a skip. */
+Test(wait, tag_wraps_and_keeps_its_kind, .timeout = 20)
+{
+	struct uipc_wait_word w = { 0 };
+	uint32_t seq;
+
+	w.futex = 0xffffffffu;
+	seq = uipc_wait_prepare(&w, UIPC_WAITING_EVENTFD);
+	cr_assert_eq(uipc_wait_how(w.waiting), UIPC_WAITING_EVENTFD);
+	cr_assert_eq(uipc_wake_needed(&w), UIPC_WAITING_EVENTFD);
+	cr_assert_eq(uipc_wake(NULL, &w, w.waiting), 0);
+	cr_assert_eq(w.futex, 0, "wrapped");
+	cr_assert_eq(uipc_wake_needed(&w), 0, "already woken across the wrap");
+	cr_assert_eq(futex_wait_raw(&w.futex, seq, 1000000), -EAGAIN);
+	w.futex = seq + (UIPC_WAITING_TAG_SEQ + 1u);
+	cr_assert_eq(uipc_wake_needed(&w), UIPC_WAITING_EVENTFD, "a collision wakes");
+	uipc_wait_cancel(&w);
+	seq = uipc_wait_prepare(&w, UIPC_WAITING_FUTEX);
+	cr_assert_eq(uipc_wake_needed(&w), UIPC_WAITING_FUTEX);
+	uipc_wait_cancel(&w);
+}
+
+/*
+ * A consumer parks; the producer stops it there (so its flag stays set for
+ * as long as we like: no timing involved) and publishes a burst.  Before
+ * the tags every publish of the burst made a wake syscall; now the first
+ * one wakes and the rest see the tag already woken.  Counted, not timed.
+ */
+Test(wait, burst_to_a_parked_consumer_wakes_once_per_sleep, .timeout = 60)
+{
+	enum { BURST = 1000 };
+	struct shm_stats {
+		uint64_t parks, waits;
+	} *st = shared_mem(sizeof(*st));
+	struct uipc_wait_opts o = UIPC_WAIT_OPTS_INIT;
+	struct uipc_wait_word *cw;
+	struct uipc_wait_info info;
+	struct uipc_seg *seg;
+	struct uipc_ring r;
+	uint64_t i;
+	pid_t pid;
+	int wst;
+
+	o.backend = UIPC_BACKEND_FUTEX;
+	o.spin_ns = 0; /* park at once */
+	ring_make(&seg, 65536);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		uint64_t v;
+
+		if (uipc_ring_attach(seg, 0, UIPC_CONSUMER, &r) || uipc_ring_wait_enable(&r, &o))
+			_exit(10);
+		for (i = 0; i < BURST; i++)
+			if (uipc_ring_recv_wait(&r, &v, sizeof(v), 20000000000ll) != sizeof(v) ||
+			    v != i)
+				_exit(11);
+		uipc_wait_ep_info(uipc_ring_wait_ep(&r), &info);
+		*st = (struct shm_stats){ info.parks, info.waits };
+		uipc_ring_detach(&r);
+		_exit(0);
+	}
+	cr_assert_eq(uipc_ring_attach(seg, 0, UIPC_PRODUCER, &r), 0);
+	cr_assert_eq(uipc_ring_wait_enable(&r, &o), 0);
+	cw = uipc_ring_wait_word(&r, UIPC_CONSUMER);
+	while (!(uipc_load_acquire(&cw->waiting) & UIPC_WAITING_TAG))
+		usleep(100);
+	cr_assert_eq(kill(pid, SIGSTOP), 0);
+	cr_assert_eq(waitpid(pid, &wst, WUNTRACED), pid);
+	cr_assert(WIFSTOPPED(wst));
+	for (i = 0; i < BURST; i++)
+		cr_assert_eq(uipc_ring_send(&r, &i, sizeof(i)), 0);
+	cr_assert_eq(uipc_wait_ep_info(uipc_ring_wait_ep(&r), &info), 0);
+	cr_assert_eq(kill(pid, SIGCONT), 0);
+	cr_assert_eq(wait_child(pid), 0, "consumer lost or misread a message");
+	cr_log_info("burst of %d: %llu wakes, %llu saved; consumer parked %llu times",
+		    BURST, (unsigned long long)info.wakes, (unsigned long long)info.wakes_saved,
+		    (unsigned long long)st->parks);
+	cr_assert_geq(st->parks, 1, "the consumer parked");
+	cr_assert_geq(info.wakes, 1, "the parked consumer needed a wake");
+	cr_assert_leq(info.wakes, 2 * st->parks, "%llu wakes for %llu parks",
+		      (unsigned long long)info.wakes, (unsigned long long)st->parks);
+	/* Stopped with its flag set: every publish after the first saw it. */
+	cr_assert_eq(info.wakes + info.wakes_saved, BURST);
+	uipc_ring_detach(&r);
+	uipc_seg_close(seg);
+	munmap(st, sizeof(*st));
 }
 
 /* ------------------------------------------------- syscall counter, PM QoS */

@@ -252,7 +252,8 @@ UIPC_INLINE int uipc__ring_corrupt(struct uipc_ring *r)
 	return -EBADMSG;
 }
 
-/* Out of line (src/ring_wait.c): wake the peer, whose waiter flag was set. */
+/* Out of line (src/ring_wait.c): the peer's waiter flag @how was set: wake
+ * it, unless its tag says it was already woken (wait.h, rule (T)). */
 UIPC_API void uipc__ring_wake(struct uipc_ring *r, uint32_t how);
 
 /* ------------------------------------------------------ fast path: producer */
@@ -350,7 +351,8 @@ UIPC_INLINE void uipc_ring_commit(struct uipc_ring *r)
 		/* Pairs with the smp_mb in uipc_wait_prepare() of a sleeping
 		 * consumer (wait.h, F2/F1): it sees (A) or we see its flag. */
 		uipc_smp_mb();
-		how = UIPC_READ_ONCE(r->ctl->cons_wait.waiting);
+		/* Acquire: uipc__ring_wake() reads the futex after it (T). */
+		how = uipc_load_acquire(&r->ctl->cons_wait.waiting);
 		if (uipc_unlikely(how))
 			uipc__ring_wake(r, how);
 	}
@@ -450,7 +452,8 @@ UIPC_INLINE void uipc_ring_release(struct uipc_ring *r)
 		/* Pairs with the smp_mb in uipc_wait_prepare() of a producer
 		 * blocked on full (wait.h, F2/F1): it sees (B) or we see its flag. */
 		uipc_smp_mb();
-		how = UIPC_READ_ONCE(r->ctl->prod_wait.waiting);
+		/* Acquire: uipc__ring_wake() reads the futex after it (T). */
+		how = uipc_load_acquire(&r->ctl->prod_wait.waiting);
 		if (uipc_unlikely(how))
 			uipc__ring_wake(r, how);
 	}

@@ -10,33 +10,51 @@
  * a record header for a consumer, cons.pos for a full producer):
  *
  *   S: uipc_wait_prepare()                W: publish data (store-release)
- *        store  waiting = 1                    uipc_wake_needed():
- *        smp_mb()                 (F1)           smp_mb()                (F2)
- *        seq = load-acquire(futex)   (R)         load waiting
- *      re-check data: ready -> cancel         waiting != 0: uipc_wake():
- *      futex_wait(futex, seq)                   fetch-add-release(futex) (R)
- *      (the kernel sleeps only if                futex_wake(futex, INT_MAX)
- *       futex still == seq)
- *      store waiting = 0 (uipc_wait_cancel)
+ *        seq = load-acquire(futex)   (R)       uipc_wake_needed():
+ *        store  waiting = TAG(seq)               smp_mb()                (F2)
+ *        smp_mb()                 (F1)           v = load-acquire(waiting)
+ *      re-check data: ready -> cancel            v tagged and futex != seq(v):
+ *      futex_wait(futex, seq)                      skip (T)
+ *      (the kernel sleeps only if                else, v != 0: uipc_wake():
+ *       futex still == seq)                        fetch-add-release(futex) (R)
+ *      store waiting = 0 (uipc_wait_cancel)        futex_wake(futex, INT_MAX)
  *
  *   (F1)/(F2) are the store->load pair (Dekker): at least one side sees the
  *       other's store, so either S's re-check sees the data or W sees the
- *       flag and wakes.  Drop either fence and both can miss (the model in
- *       tests/model/ finds that lost wakeup; the test suite runs it).
+ *       flag (this sleep's tag, not an older value).  Drop either fence and
+ *       both can miss (the models in tests/model/ find that lost wakeup; the
+ *       test suite runs them).
  *   (R) if S's load of futex already sees W's bump, the bump's release
  *       makes W's data visible to the re-check, so S does not sleep; if it
  *       does not, futex_wait(seq) fails with EAGAIN or is woken.
+ *   (T) one wake per sleep.  A ring word has one sleeper, and it tags its
+ *       flag with the futex value it read before storing the flag.  If W
+ *       finds the futex moved past that value, somebody bumped it after S
+ *       read seq, and every bump is followed by a wake: S's futex_wait(seq)
+ *       fails with EAGAIN or was woken, and its look after waking, or the
+ *       re-check of any later sleep (whose flag store comes after what W
+ *       read: F1/F2 again), sees the data.  So W skips the syscall.  A new
+ *       sleep reads the moved futex, so its tag matches and it is woken.
+ *       The tag holds 30 bits of seq: a value that matches after 2^30 bumps
+ *       only costs a spurious wake, never a lost one (a mismatch is what
+ *       skips, and any mismatch proves a bump).  No waker state: a waker
+ *       that re-attaches, a detach wake, a wake batch and a waitset sleeper
+ *       all follow the same rule.
  *
  * So a publish costs one full fence and one load when nobody sleeps, and no
- * syscall.  The flag belongs to the sleeper: only it sets and clears it.
- * (A waker that clears the flag to save syscalls can erase the flag of the
- * sleeper's next round, meant for a later publish: the model found that
- * lost wakeup.)  So while a sleeper is waking up, each publish makes a
- * wake syscall; that window is one wake latency long.
+ * syscall; while a sleeper is waking up (one wake latency, 10-25 us here)
+ * publishes cost one more load and still no syscall.  The flag belongs to
+ * the sleeper: only it sets and clears it.  (A waker that clears the flag
+ * to save syscalls can erase the flag of the sleeper's next round, meant
+ * for a later publish: the model found that lost wakeup.  An untagged flag
+ * cannot tell two sleeps apart, and a tag taken from a futex read other
+ * than the one S sleeps on names the wrong sleep: tests/model/ finds both.)
  *
  * A word with several sleepers (a doorbell) counts them in `waiting`
- * (atomic add before the fence, subtract on leaving); a ring's words have
- * one sleeper and use plain stores.
+ * (atomic add before the fence, subtract on leaving) and is woken whenever
+ * the count is non-zero; a ring's words have one sleeper and store a tag
+ * (UIPC_WAITING_TAG set).  A count never reaches the tag bit (fewer than
+ * 2^15 eventfd sleepers on one word).
  *
  * Strategies: SPIN (never sleeps), YIELD (spin, then sched_yield), PARK
  * (spin for a budget in nanoseconds, then sleep).  The budget comes from,
@@ -82,13 +100,20 @@ extern "C" {
 #define UIPC_WAITING_FUTEX 0x1u
 #define UIPC_WAITING_EVENTFD 0x10000u
 #define UIPC_WAITING_FUTEX_MASK 0xffffu
+/* A word with one sleeper stores a tag instead: this bit, the kind of
+ * sleep, and the low 30 bits of the futex value it sleeps on (wake rule
+ * (T) above). */
+#define UIPC_WAITING_TAG 0x80000000u
+#define UIPC_WAITING_TAG_EVENTFD 0x40000000u
+#define UIPC_WAITING_TAG_SEQ 0x3fffffffu
 
 /* One per sleeping side, in shared memory.  Each field is read once into a
  * local by the other side; a garbage value costs a spurious wake, never a
  * crash. */
 struct uipc_wait_word {
 	uint32_t futex; /* bumped by the waker before every wake */
-	uint32_t waiting; /* UIPC_WAITING_*, set and cleared by the sleeper(s) */
+	uint32_t waiting; /* UIPC_WAITING_* count or tag, set and cleared by
+			     the sleeper(s) */
 };
 UIPC_STATIC_ASSERT(sizeof(struct uipc_wait_word) == 8, "wait word layout");
 UIPC_STATIC_ASSERT(offsetof(struct uipc_wait_word, waiting) == 4, "wait word layout");
@@ -151,6 +176,8 @@ struct uipc_wait_info {
 	uint64_t parks; /* sleeps entered (syscalls that could block) */
 	uint64_t wakes; /* wake syscalls (or submissions) made */
 	uint64_t wakes_skipped; /* publishes that found nobody asleep */
+	uint64_t wakes_saved; /* publishes that found a sleeper already woken
+				 (its tag, rule (T)): no syscall */
 	uint64_t timeouts;
 	/* Every system call the layer made for this endpoint: each sleep (one
 	 * blocking call, plus the reads that drain an eventfd), each wake
@@ -168,18 +195,39 @@ typedef int (*uipc_wait_check_fn)(void *arg);
 
 /* ------------------------------------------------------- the raw handshake */
 
+/** uipc_wait_tag() - the flag a sole sleeper stores: @how's kind, @seq. */
+UIPC_INLINE uint32_t uipc_wait_tag(uint32_t seq, uint32_t how)
+{
+	return UIPC_WAITING_TAG | (seq & UIPC_WAITING_TAG_SEQ) |
+	       ((how & ~UIPC_WAITING_FUTEX_MASK) ? UIPC_WAITING_TAG_EVENTFD : 0u);
+}
+
+/** uipc_wait_how() - the UIPC_WAITING_* kinds a flag value @v asks for. */
+UIPC_INLINE uint32_t uipc_wait_how(uint32_t v)
+{
+	if (!(v & UIPC_WAITING_TAG))
+		return v;
+	return (v & UIPC_WAITING_TAG_EVENTFD) ? UIPC_WAITING_EVENTFD : UIPC_WAITING_FUTEX;
+}
+
 /**
- * uipc_wait_prepare() - sleeper: announce the sleep (flag, full fence) and
- * return the futex value to sleep on.  Re-check the condition after this
- * and before sleeping; call uipc_wait_cancel() if it is already true.
+ * uipc_wait_prepare() - the sole sleeper of @w: announce the sleep (tagged
+ * flag, full fence) and return the futex value to sleep on.  Re-check the
+ * condition after this and before sleeping; call uipc_wait_cancel() if it
+ * is already true, and after every sleep.  @how: UIPC_WAITING_FUTEX or
+ * UIPC_WAITING_EVENTFD.  A word with several sleepers counts them instead
+ * (uipc_wait_until()).
  */
 UIPC_INLINE uint32_t uipc_wait_prepare(struct uipc_wait_word *w, uint32_t how)
 {
-	UIPC_WRITE_ONCE(w->waiting, how);
+	/* Pairs with the release bump in wait_bump(): (R).  Read before the
+	 * flag is stored, so a bump seen with this tag came after it: (T). */
+	uint32_t seq = uipc_load_acquire(&w->futex);
+
+	UIPC_WRITE_ONCE(w->waiting, uipc_wait_tag(seq, how));
 	/* Pairs with the smp_mb in uipc_wake_needed(): (F1)/(F2). */
 	uipc_smp_mb();
-	/* Pairs with the release bump in uipc__wake_word(): (R). */
-	return uipc_load_acquire(&w->futex);
+	return seq;
 }
 
 /** uipc_wait_cancel() - sleeper: leaving (the re-check found data, or woken). */
@@ -189,14 +237,31 @@ UIPC_INLINE void uipc_wait_cancel(struct uipc_wait_word *w)
 }
 
 /**
+ * uipc__wake_how() - waker, holding @v, a flag value of @w read with
+ * acquire after its fence: the kinds of wake to make, or 0 when @v is the
+ * tag of a sleep already woken (rule (T)).
+ */
+UIPC_INLINE uint32_t uipc__wake_how(struct uipc_wait_word *w, uint32_t v)
+{
+	/* Ordered after the load of @v by its acquire: a value from before
+	 * the sleeper read its seq cannot be seen here. */
+	if ((v & UIPC_WAITING_TAG) &&
+	    ((UIPC_READ_ONCE(w->futex) ^ v) & UIPC_WAITING_TAG_SEQ))
+		return 0;
+	return uipc_wait_how(v);
+}
+
+/**
  * uipc_wake_needed() - waker, after publishing: full fence, then is the
- * other side asleep (or about to be)?  Return: its UIPC_WAITING_* value.
+ * other side asleep (or about to be) and not yet woken?
+ * Return: the UIPC_WAITING_* kinds to wake, 0 for none.
  */
 UIPC_INLINE uint32_t uipc_wake_needed(struct uipc_wait_word *w)
 {
 	/* Pairs with the smp_mb in uipc_wait_prepare(): (F2)/(F1). */
 	uipc_smp_mb();
-	return UIPC_READ_ONCE(w->waiting);
+	/* Acquire: orders the futex load of uipc__wake_how() after it. */
+	return uipc__wake_how(w, uipc_load_acquire(&w->waiting));
 }
 
 /* ------------------------------------------------------------- endpoints */
@@ -246,15 +311,18 @@ UIPC_API int uipc_wait_until(struct uipc_wait_ep *ep, struct uipc_wait_word *w,
 /**
  * uipc_wake() - waker: after uipc_wake_needed() returned @how != 0, bump
  * the futex word and wake the sleeper(s) on @w with @ep's wake backend
- * (futex(2) when @ep is NULL; the peer's eventfd for eventfd sleepers).  Wakes every waiter (INT_MAX: FUTEX_WAITV waiters are
- * only reliably woken that way on older kernels).
+ * (futex(2) when @ep is NULL, or when an io_uring submission fails: a bump
+ * promises a wake, rule (T); the peer's eventfd for eventfd sleepers).
+ * Wakes every waiter (INT_MAX: FUTEX_WAITV waiters are only reliably woken
+ * that way on older kernels).  @how may also be a raw flag value.
  * Return: 0, -errno from the syscall.
  */
 UIPC_API int uipc_wake(struct uipc_wait_ep *ep, struct uipc_wait_word *w, uint32_t how);
 
 /**
  * uipc_wake_if_needed() - waker, after publishing: fence, and wake only if
- * the flag is set.  Return: 1 woken, 0 nobody asleep, -errno.
+ * the flag is set and its tag (if any) shows no wake yet.
+ * Return: 1 woken, 0 nobody asleep or already woken, -errno.
  */
 UIPC_API int uipc_wake_if_needed(struct uipc_wait_ep *ep, struct uipc_wait_word *w);
 
@@ -282,7 +350,9 @@ UIPC_API void uipc_wake_batch_destroy(struct uipc_wake_batch *b);
 
 /**
  * uipc_wake_batch_add() - after publishing to @w's sleeper: fence, and
- * queue a wake if its flag is set (flushing first if the batch is full).
+ * queue a wake if its flag is set and not yet woken (flushing first if the
+ * batch is full).  The bump is made here and promises the wake: flush
+ * before a sleeper may need it (later publishes skip the tagged sleeper).
  * Return: 1 queued, 0 nobody asleep, -errno of a forced flush.
  */
 UIPC_API int uipc_wake_batch_add(struct uipc_wake_batch *b, struct uipc_wait_word *w);

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The baselines' peer handling and pinning (tp_common.h). */
+/* The baselines' peer handling, pinning and fd ping side (tp_common.h). */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "proc.h"
 #include "tp_common.h"
+#include "tp_pattern.h"
 
 void tp_abort_peer(pid_t pid)
 {
@@ -43,4 +48,68 @@ void tp_unpin_parent(struct tp_affinity *a)
 {
 	if (a->saved)
 		sched_setaffinity(0, sizeof(a->old), &a->old);
+}
+
+static void close_peer_ends(const struct tp_fd_pp *io)
+{
+	for (int k = 0; k < 2; k++)
+		if (io->peer[k] >= 0)
+			close(io->peer[k]);
+}
+
+int tp_fd_pingpong(const struct bench_pp_cfg *cfg, const struct tp_fd_pp *io,
+		   bench_sample_fn sample, void *ctx, const char **why)
+{
+	uint64_t total = cfg->warmup + cfg->count;
+	struct tp_affinity aff;
+	uint8_t *msg = malloc(cfg->size), *back = malloc(cfg->size + 1);
+	int err = 0;
+	pid_t pid;
+
+	if (!msg || !back) {
+		close_peer_ends(io);
+		*why = "out of memory";
+		err = -ENOMEM;
+		goto out;
+	}
+	tp_fill_pattern(msg, cfg->size);
+	pid = bench_spawn(cfg->cpu_pong, io->pong_main, io->pong_arg);
+	/* Only the peer holds its ends now: its death is end of file here. */
+	close_peer_ends(io);
+	if (pid < 0) {
+		*why = "fork failed";
+		err = pid;
+		goto out;
+	}
+	tp_pin_parent(cfg->cpu_ping, &aff);
+	for (uint64_t i = 0; i < total; i++) {
+		uint64_t t0, t1;
+
+		tp_stamp(msg, cfg->size, i);
+		t0 = bench_ticks_start();
+		err = io->send(io->tx, msg, cfg->size);
+		if (!err)
+			err = io->recv(io->rx, back, cfg->size);
+		t1 = bench_ticks_end();
+		if (err) {
+			*why = io->io_why;
+			break;
+		}
+		if (tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
+			*why = "echoed payload differs from the one sent";
+			err = -EBADMSG;
+			break;
+		}
+		if (i >= cfg->warmup)
+			sample(ctx, bench_ticks_to_ns(t1 - t0));
+	}
+	tp_unpin_parent(&aff);
+	if (err)
+		tp_abort_peer(pid);
+	else
+		err = tp_reap_peer(pid, why);
+out:
+	free(msg);
+	free(back);
+	return err;
 }

@@ -2,13 +2,18 @@
 /*
  * What every kernel baseline (tp_pipe.c, tp_seqpacket.c, ...) does around
  * its forked peer: collect it, kill it after a failure, and pin the
- * measuring side for the run only.  The payload is in tp_pattern.h.
+ * measuring side for the run only; and the ping side of the baselines
+ * whose round trip is a send and a receive on file descriptors.  The
+ * payload is in tp_pattern.h.
  */
 #ifndef UIPC_BENCH_TP_COMMON_H
 #define UIPC_BENCH_TP_COMMON_H
 
 #include <sched.h>
+#include <stddef.h>
 #include <sys/types.h>
+
+#include "transport.h"
 
 /* How long a peer may take to exit once our side is done (ms). */
 #define TP_PEER_GRACE_MS 10000
@@ -32,5 +37,33 @@ struct tp_affinity {
 /* Pin the calling thread to @cpu, saving its mask.  Return: 0 or -errno. */
 int tp_pin_parent(int cpu, struct tp_affinity *a);
 void tp_unpin_parent(struct tp_affinity *a);
+
+/*
+ * A file-descriptor baseline's ping side.  @send and @recv move exactly n
+ * bytes (0 or -errno); @recv may use one byte past n (a datagram that is
+ * too long must show as such).  An indirect call per syscall costs nothing
+ * next to the syscall.
+ */
+struct tp_fd_pp {
+	int tx, rx; /* our ends: the ping is sent on tx, the reply read on rx */
+	int peer[2]; /* the peer's ends (-1: none), closed here once it runs */
+	int (*send)(int fd, const void *buf, size_t n);
+	int (*recv)(int fd, void *buf, size_t n);
+	int (*pong_main)(void *arg); /* echoes warmup + count messages */
+	void *pong_arg;
+	const char *io_why; /* *why when a send or receive fails */
+};
+
+/*
+ * Fork @io->pong_main on cfg->cpu_pong, pin ourselves to cfg->cpu_ping and
+ * time warmup + count round trips of a stamped pattern, checking each echo
+ * and sampling those after the warm-up.  A failed run kills the peer, a
+ * good one reaps it.  The peer's ends are closed whatever happens; ours
+ * are the caller's to close.  Return: 0, or -errno with *@why set
+ * (-ENOMEM, the fork's error, @io->send's or @io->recv's, -EBADMSG for a
+ * wrong echo, tp_reap_peer()'s).
+ */
+int tp_fd_pingpong(const struct bench_pp_cfg *cfg, const struct tp_fd_pp *io,
+		   bench_sample_fn sample, void *ctx, const char **why);
 
 #endif /* UIPC_BENCH_TP_COMMON_H */

@@ -31,11 +31,11 @@
 /* ------------------------------------------------------------ pipe I/O */
 
 /*
- * Move exactly n bytes.  With spin set the fd is non-blocking and EAGAIN
- * is retried at once (the pipe-poll variant).  0 at end of file: the peer
- * is gone.
+ * Move exactly n bytes.  EAGAIN is retried at once: only the pipe-poll
+ * variant's O_NONBLOCK ends return it, and spinning is that variant's
+ * point.  0 at end of file: the peer is gone.
  */
-static int xread(int fd, void *buf, size_t n, int spin)
+static int xread(int fd, void *buf, size_t n)
 {
 	uint8_t *p = buf;
 
@@ -47,14 +47,14 @@ static int xread(int fd, void *buf, size_t n, int spin)
 			n -= (size_t)r;
 		} else if (r == 0) {
 			return -EPIPE;
-		} else if (errno != EINTR && !(spin && errno == EAGAIN)) {
+		} else if (errno != EINTR && errno != EAGAIN) {
 			return -errno;
 		}
 	}
 	return 0;
 }
 
-static int xwrite(int fd, const void *buf, size_t n, int spin)
+static int xwrite(int fd, const void *buf, size_t n)
 {
 	const uint8_t *p = buf;
 
@@ -64,7 +64,7 @@ static int xwrite(int fd, const void *buf, size_t n, int spin)
 		if (r > 0) {
 			p += r;
 			n -= (size_t)r;
-		} else if (r < 0 && errno != EINTR && !(spin && errno == EAGAIN)) {
+		} else if (r < 0 && errno != EINTR && errno != EAGAIN) {
 			return -errno;
 		}
 	}
@@ -72,7 +72,7 @@ static int xwrite(int fd, const void *buf, size_t n, int spin)
 }
 
 /* Some bytes, at most n (stream receiver). */
-static ssize_t xread_some(int fd, void *buf, size_t n, int spin)
+static ssize_t xread_some(int fd, void *buf, size_t n)
 {
 	for (;;) {
 		ssize_t r = read(fd, buf, n);
@@ -81,14 +81,13 @@ static ssize_t xread_some(int fd, void *buf, size_t n, int spin)
 			return r;
 		if (r == 0)
 			return -EPIPE;
-		if (errno != EINTR && !(spin && errno == EAGAIN))
+		if (errno != EINTR && errno != EAGAIN)
 			return -errno;
 	}
 }
 
 struct pipe_run {
 	int rx, tx; /* the peer's ends */
-	int spin;
 	size_t size;
 	uint64_t total;
 	unsigned batch;
@@ -128,15 +127,14 @@ static int pong_main(void *arg)
 {
 	struct pipe_run *r = arg;
 	uint8_t *buf = malloc(r->size);
-
 	int err = 0;
 
 	if (!buf)
 		return -ENOMEM;
 	for (uint64_t i = 0; i < r->total && !err; i++) {
-		err = xread(r->rx, buf, r->size, r->spin);
+		err = xread(r->rx, buf, r->size);
 		if (!err)
-			err = xwrite(r->tx, buf, r->size, r->spin);
+			err = xwrite(r->tx, buf, r->size);
 	}
 	free(buf);
 	return err;
@@ -145,74 +143,30 @@ static int pong_main(void *arg)
 static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
 		     const char **why, int spin)
 {
+	struct pipe_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
+	struct tp_fd_pp io = { .send = xwrite, .recv = xread, .pong_main = pong_main,
+			       .pong_arg = &r, .io_why = "pipe read/write failed (peer gone?)" };
 	int ab[2], ba[2], err;
-	struct tp_affinity aff;
-	struct pipe_run r = { .spin = spin, .size = cfg->size, .total = cfg->warmup + cfg->count };
 	void (*old_pipe)(int);
-	uint8_t *msg, *back;
-	pid_t pid;
 
 	if (!cfg->size) {
 		*why = "a byte stream cannot carry empty messages";
 		return -ENOTSUP;
 	}
-	msg = malloc(cfg->size);
-	back = malloc(cfg->size);
 	err = open_pipes(ab, ba, spin);
-	if (err || !msg || !back) {
-		*why = "pipe2/malloc failed";
-		free(msg);
-		free(back);
-		return err ? err : -ENOMEM;
+	if (err) {
+		*why = "pipe2 failed";
+		return err;
 	}
-	tp_fill_pattern(msg, cfg->size);
-	r.rx = ab[0];
-	r.tx = ba[1];
+	r.rx = io.peer[0] = ab[0];
+	r.tx = io.peer[1] = ba[1];
+	io.tx = ab[1];
+	io.rx = ba[0];
 	old_pipe = signal(SIGPIPE, SIG_IGN);
-	pid = bench_spawn(cfg->cpu_pong, pong_main, &r);
-	/* Close the peer's ends so its death shows up here as end of file. */
-	close(ab[0]);
-	close(ba[1]);
-	if (pid < 0) {
-		close(ab[1]);
-		close(ba[0]);
-		*why = "fork failed";
-		err = pid;
-		goto out;
-	}
-	tp_pin_parent(cfg->cpu_ping, &aff);
-	for (uint64_t i = 0; i < r.total; i++) {
-		uint64_t t0, t1;
-
-		tp_stamp(msg, cfg->size, i);
-		t0 = bench_ticks_start();
-		err = xwrite(ab[1], msg, cfg->size, spin);
-		if (!err)
-			err = xread(ba[0], back, cfg->size, spin);
-		t1 = bench_ticks_end();
-		if (err) {
-			*why = "pipe read/write failed (peer gone?)";
-			break;
-		}
-		if (tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
-			*why = "echoed payload differs from the one sent";
-			err = -EBADMSG;
-			break;
-		}
-		if (i >= cfg->warmup)
-			sample(ctx, bench_ticks_to_ns(t1 - t0));
-	}
-	tp_unpin_parent(&aff);
+	err = tp_fd_pingpong(cfg, &io, sample, ctx, why);
 	close(ab[1]);
 	close(ba[0]);
-	if (err)
-		tp_abort_peer(pid);
-	else
-		err = tp_reap_peer(pid, why);
-out:
 	signal(SIGPIPE, old_pipe);
-	free(msg);
-	free(back);
 	return err;
 }
 
@@ -234,7 +188,7 @@ static int sink_main(void *arg)
 	/* The stamp replaces the pattern's first word: take that word out. */
 	rest = tp_csum(pat, r->size) - tp_csum(pat, r->size < 8 ? r->size : 8);
 	while (i < r->total) {
-		ssize_t n = xread_some(r->rx, buf + have, cap - have, r->spin);
+		ssize_t n = xread_some(r->rx, buf + have, cap - have);
 
 		if (n < 0)
 			return (int)n;
@@ -259,7 +213,7 @@ static int stream_common(const struct bench_stream_cfg *cfg, struct bench_stream
 {
 	int ab[2], ba[2], err;
 	struct tp_affinity aff;
-	struct pipe_run r = { .spin = spin, .size = cfg->size };
+	struct pipe_run r = { .size = cfg->size };
 	size_t batch = cfg->batch ? cfg->batch : 1, cap;
 	void (*old_pipe)(int);
 	uint8_t *buf;
@@ -309,7 +263,7 @@ static int stream_common(const struct bench_stream_cfg *cfg, struct bench_stream
 
 		for (k = 0; k < n; k++)
 			tp_stamp(buf + k * cfg->size, cfg->size, sent + k);
-		err = xwrite(ab[1], buf, n * cfg->size, spin);
+		err = xwrite(ab[1], buf, n * cfg->size);
 		if (err) {
 			*why = "pipe write failed (receiver gone?)";
 			break;

@@ -158,10 +158,9 @@ static int seq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 			const char **why)
 {
 	struct seq_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
-	struct tp_affinity aff;
-	uint8_t *msg, *back;
+	struct tp_fd_pp io = { .send = msg_send, .recv = msg_recv, .pong_main = pong_main,
+			       .pong_arg = &r, .io_why = "seqpacket send/recv failed (peer gone?)" };
 	int fd[2], err;
-	pid_t pid;
 
 	/* A 0-byte read is indistinguishable from the peer hanging up. */
 	if (!cfg->size) {
@@ -171,57 +170,12 @@ static int seq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 	err = seq_pair(fd, cfg->size, 2, why);
 	if (err)
 		return err;
-	msg = malloc(cfg->size);
-	back = malloc(cfg->size + 1);
-	if (!msg || !back) {
-		*why = "out of memory";
-		err = -ENOMEM;
-		goto out;
-	}
-	tp_fill_pattern(msg, cfg->size);
 	r.fd = fd[1];
-	pid = bench_spawn(cfg->cpu_pong, pong_main, &r);
-	/* Only the peer holds its end now: its death is end of file here. */
-	close(fd[1]);
-	fd[1] = -1;
-	if (pid < 0) {
-		*why = "fork failed";
-		err = pid;
-		goto out;
-	}
-	tp_pin_parent(cfg->cpu_ping, &aff);
-	for (uint64_t i = 0; i < r.total; i++) {
-		uint64_t t0, t1;
-
-		tp_stamp(msg, cfg->size, i);
-		t0 = bench_ticks_start();
-		err = msg_send(fd[0], msg, cfg->size);
-		if (!err)
-			err = msg_recv(fd[0], back, cfg->size);
-		t1 = bench_ticks_end();
-		if (err) {
-			*why = "seqpacket send/recv failed (peer gone?)";
-			break;
-		}
-		if (tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
-			*why = "echoed payload differs from the one sent";
-			err = -EBADMSG;
-			break;
-		}
-		if (i >= cfg->warmup)
-			sample(ctx, bench_ticks_to_ns(t1 - t0));
-	}
-	tp_unpin_parent(&aff);
-	if (err)
-		tp_abort_peer(pid);
-	else
-		err = tp_reap_peer(pid, why);
-out:
+	io.tx = io.rx = fd[0];
+	io.peer[0] = fd[1];
+	io.peer[1] = -1;
+	err = tp_fd_pingpong(cfg, &io, sample, ctx, why);
 	close(fd[0]);
-	if (fd[1] >= 0)
-		close(fd[1]);
-	free(msg);
-	free(back);
 	return err;
 }
 

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,5 +112,64 @@ int tp_fd_pingpong(const struct bench_pp_cfg *cfg, const struct tp_fd_pp *io,
 out:
 	free(msg);
 	free(back);
+	return err;
+}
+
+int tp_fd_echo(int rx, int tx, size_t size, uint64_t total,
+	       int (*recv)(int fd, void *buf, size_t n),
+	       int (*send)(int fd, const void *buf, size_t n))
+{
+	uint8_t *buf = malloc(size + 1);
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < total && !err; i++) {
+		err = recv(rx, buf, size);
+		if (!err)
+			err = send(tx, buf, size);
+	}
+	free(buf);
+	return err;
+}
+
+int tp_bytestream_sink(int fd, ssize_t (*read_some)(int fd, void *buf, size_t n), size_t size,
+		       unsigned batch, uint64_t total, struct bench_stream_result *res)
+{
+	size_t cap = size * (batch ? batch : 1), have = 0, off;
+	uint8_t *buf = malloc(cap), *pat = malloc(size);
+	uint64_t warm = tp_stream_warmup(size), rest, t0 = 0, i = 0;
+	int ok = 1, err = 0;
+
+	if (!buf || !pat) {
+		err = -ENOMEM;
+		goto out;
+	}
+	tp_fill_pattern(pat, size);
+	/* The stamp replaces the pattern's first word: take that word out. */
+	rest = tp_csum(pat, size) - tp_csum(pat, size < 8 ? size : 8);
+	while (i < total) {
+		ssize_t n = read_some(fd, buf + have, cap - have);
+
+		if (n < 0) {
+			err = (int)n;
+			goto out;
+		}
+		have += (size_t)n;
+		for (off = 0; have - off >= size && i < total; off += size, i++) {
+			if (tp_csum(buf + off, size) != rest + tp_word0(i, size))
+				ok = 0;
+			if (i + 1 == warm)
+				t0 = bench_mono_ns();
+		}
+		memmove(buf, buf + off, have - off);
+		have -= off;
+	}
+	res->ns = bench_mono_ns() - t0;
+	res->msgs = total - warm;
+	res->verified = ok;
+out:
+	free(buf);
+	free(pat);
 	return err;
 }

@@ -11,6 +11,7 @@
 
 #include <sched.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "transport.h"
@@ -65,5 +66,26 @@ struct tp_fd_pp {
  */
 int tp_fd_pingpong(const struct bench_pp_cfg *cfg, const struct tp_fd_pp *io,
 		   bench_sample_fn sample, void *ctx, const char **why);
+
+/*
+ * The pong side of a file-descriptor baseline: receive @total messages of
+ * @size bytes on @rx and send each back on @tx, with the same calls as the
+ * ping side (the buffer has one spare byte for @recv, see above).
+ * Return: 0, -ENOMEM, or the first error of @recv / @send.
+ */
+int tp_fd_echo(int rx, int tx, size_t size, uint64_t total,
+	       int (*recv)(int fd, void *buf, size_t n),
+	       int (*send)(int fd, const void *buf, size_t n));
+
+/*
+ * A byte-stream receiver for stream mode: read whatever has arrived on @fd
+ * (@read_some returns bytes read or -errno) into a buffer of @batch
+ * messages, as a real stream reader would, and check every complete
+ * message of the stamped pattern.  Fills @res (time from the end of the
+ * warm-up, messages after it, verified).  Return: 0, -ENOMEM, or
+ * @read_some's error.
+ */
+int tp_bytestream_sink(int fd, ssize_t (*read_some)(int fd, void *buf, size_t n), size_t size,
+		       unsigned batch, uint64_t total, struct bench_stream_result *res);
 
 #endif /* UIPC_BENCH_TP_COMMON_H */

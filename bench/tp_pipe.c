@@ -126,18 +126,8 @@ static int open_pipes(int ab[2], int ba[2], int spin)
 static int pong_main(void *arg)
 {
 	struct pipe_run *r = arg;
-	uint8_t *buf = malloc(r->size);
-	int err = 0;
 
-	if (!buf)
-		return -ENOMEM;
-	for (uint64_t i = 0; i < r->total && !err; i++) {
-		err = xread(r->rx, buf, r->size);
-		if (!err)
-			err = xwrite(r->tx, buf, r->size);
-	}
-	free(buf);
-	return err;
+	return tp_fd_echo(r->rx, r->tx, r->size, r->total, xread, xwrite);
 }
 
 static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
@@ -177,35 +167,8 @@ static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, voi
 static int sink_main(void *arg)
 {
 	struct pipe_run *r = arg;
-	size_t cap = r->size * (r->batch ? r->batch : 1), have = 0, off;
-	uint8_t *buf = malloc(cap), *pat = malloc(r->size);
-	uint64_t warm = tp_stream_warmup(r->size), rest, t0 = 0, i = 0;
-	int ok = 1;
 
-	if (!buf || !pat)
-		return -ENOMEM;
-	tp_fill_pattern(pat, r->size);
-	/* The stamp replaces the pattern's first word: take that word out. */
-	rest = tp_csum(pat, r->size) - tp_csum(pat, r->size < 8 ? r->size : 8);
-	while (i < r->total) {
-		ssize_t n = xread_some(r->rx, buf + have, cap - have);
-
-		if (n < 0)
-			return (int)n;
-		have += (size_t)n;
-		for (off = 0; have - off >= r->size && i < r->total; off += r->size, i++) {
-			if (tp_csum(buf + off, r->size) != rest + tp_word0(i, r->size))
-				ok = 0;
-			if (i + 1 == warm)
-				t0 = bench_mono_ns();
-		}
-		memmove(buf, buf + off, have - off);
-		have -= off;
-	}
-	r->res->ns = bench_mono_ns() - t0;
-	r->res->msgs = r->total - warm;
-	r->res->verified = ok;
-	return 0;
+	return tp_bytestream_sink(r->rx, xread_some, r->size, r->batch, r->total, r->res);
 }
 
 static int stream_common(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,

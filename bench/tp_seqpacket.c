@@ -140,18 +140,8 @@ struct seq_run {
 static int pong_main(void *arg)
 {
 	struct seq_run *r = arg;
-	uint8_t *buf = malloc(r->size + 1);
-	int err = 0;
 
-	if (!buf)
-		return -ENOMEM;
-	for (uint64_t i = 0; i < r->total && !err; i++) {
-		err = msg_recv(r->fd, buf, r->size);
-		if (!err)
-			err = msg_send(r->fd, buf, r->size);
-	}
-	free(buf);
-	return err;
+	return tp_fd_echo(r->fd, r->fd, r->size, r->total, msg_recv, msg_send);
 }
 
 static int seq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,

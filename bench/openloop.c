@@ -343,23 +343,9 @@ static int write_json(const char *path, const struct ol_row *rows, size_t n)
 
 	if (!f)
 		return -errno;
-	fprintf(f, "{\n  \"env\": {\"cpu\": ");
-	bench_json_str(f, bench_env.cpu);
-	fprintf(f, ", \"kernel\": ");
-	bench_json_str(f, bench_env.kernel);
-	fprintf(f, ", \"cpus\": ");
-	bench_json_str(f, bench_env.cpus);
-	fprintf(f, ", \"backing\": ");
-	bench_json_str(f, bench_env.backing);
-	fprintf(f, ", \"wait\": ");
-	bench_json_str(f, bench_env.wait);
-	fprintf(f, ", \"cpu_dma_latency\": ");
-	bench_json_str(f, bench_env.cpu_dma_latency);
-	fprintf(f, ", \"clock\": ");
-	bench_json_str(f, bench_env.clock);
-	fprintf(f, ", \"version\": ");
-	bench_json_str(f, bench_env.version);
-	fprintf(f, "},\n  \"results\": [\n");
+	fputs("{\n", f);
+	bench_report_env_json(f);
+	fputs(",\n  \"results\": [\n", f);
 	for (i = 0; i < n; i++)
 		json_row(f, &rows[i], i + 1 == n);
 	fprintf(f, "  ]\n}\n");

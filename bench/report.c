@@ -39,7 +39,7 @@ static void kv_int(FILE *f, const char *k, long long v, int last)
 	fprintf(f, "    \"%s\": %lld%s\n", k, v, last ? "" : ",");
 }
 
-static void write_env(FILE *f)
+void bench_report_env_json(FILE *f)
 {
 	const struct bench_env *e = &bench_env;
 
@@ -134,7 +134,7 @@ int bench_report_json(const char *path, const struct bench_result *r, size_t n)
 	if (!f)
 		return -errno;
 	fputs("{\n", f);
-	write_env(f);
+	bench_report_env_json(f);
 	fputs(",\n  \"results\": [\n", f);
 	for (i = 0; i < n; i++) {
 		write_result(f, &r[i]);

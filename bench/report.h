@@ -68,4 +68,7 @@ void bench_report_stream_table(FILE *f, const struct bench_result *r, size_t n);
 /* JSON string with escapes, quotes included. */
 void bench_json_str(FILE *f, const char *s);
 
+/* The `"env": {...}` member every JSON report starts with (no trailing comma). */
+void bench_report_env_json(FILE *f);
+
 #endif /* UIPC_BENCH_REPORT_H */

@@ -649,17 +649,9 @@ static int write_json(const char *path, const struct wake_row *rows, size_t n,
 
 	if (!f)
 		return -errno;
-	fprintf(f, "{\n  \"env\": {\"cpu\": ");
-	bench_json_str(f, bench_env.cpu);
-	fprintf(f, ", \"kernel\": ");
-	bench_json_str(f, bench_env.kernel);
-	fprintf(f, ", \"cpus\": ");
-	bench_json_str(f, bench_env.cpus);
-	fprintf(f, ", \"cpu_dma_latency\": ");
-	bench_json_str(f, bench_env.cpu_dma_latency);
-	fprintf(f, ", \"version\": ");
-	bench_json_str(f, bench_env.version);
-	fprintf(f, "},\n");
+	fputs("{\n", f);
+	bench_report_env_json(f);
+	fputs(",\n", f);
 	json_summary(f, sm);
 	fprintf(f, "  \"results\": [\n");
 	for (i = 0; i < n; i++)

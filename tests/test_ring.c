@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -16,6 +15,7 @@
 #include <uipc/uipc.h>
 
 #include "stream_pattern.h"
+#include "testutil.h"
 
 struct pair {
 	struct uipc_seg *seg;
@@ -453,15 +453,11 @@ static pid_t spawn_peer(int fd, const char *const *args)
 	for (i = 1; args[i]; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	pid = fork();
+	pid = fork_peer(); /* never a producer spinning on a full ring forever */
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
 		/* the memfd is close-on-exec; the peer gets an inheritable copy */
 		int keep = dup(fd);
-
-		/* A test that fails or times out must not leave a producer
-		 * spinning on a full ring forever. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 		if (keep < 0 || dup2(keep, fd) < 0)
 			_exit(126);

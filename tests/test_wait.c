@@ -21,6 +21,8 @@
 
 #include <uipc/uipc.h>
 
+#include "testutil.h"
+
 #ifndef WAIT_HANDOFFS
 #define WAIT_HANDOFFS 1000000ull
 #endif
@@ -234,7 +236,7 @@ ParameterizedTest(struct backend_case *c, wait, backend_wakes_across_processes, 
 	}
 	for (round = 0; round < 20; round++) {
 		UIPC_WRITE_ONCE(s->data, 0u);
-		pid = fork();
+		pid = fork_peer();
 		cr_assert(pid >= 0);
 		if (pid == 0) {
 			struct uipc_wait_opts so = UIPC_WAIT_OPTS_INIT;
@@ -293,7 +295,7 @@ Test(wait, uring_probe_forced_off_falls_back_to_futex, .timeout = 30)
 	cr_assert_eq(uipc_wake_batch_create(4, &b, &why), 0);
 	cr_assert_eq(uipc_wake_batch_uring(b), 0);
 	/* The fallback still sleeps and wakes. */
-	pid = fork();
+	pid = fork_peer();
 	if (pid == 0)
 		_exit(uipc_wait_until(ep, &s->w, data_check, s, 5000000000ll) == 1 ? 0 : 1);
 	while (!UIPC_READ_ONCE(s->w.waiting))
@@ -331,7 +333,7 @@ ParameterizedTest(int *mode, wait, batch_and_doorbell_wake_all, .timeout = 30)
 	if (*mode == 1)
 		setenv("UIPC_WAIT_NO_URING", "1", 1);
 	for (i = 0; i < N; i++) {
-		pid[i] = fork();
+		pid[i] = fork_peer();
 		if (pid[i] == 0) {
 			struct uipc_wait_opts o = UIPC_WAIT_OPTS_INIT;
 			struct uipc_wait_ep *ep;
@@ -420,7 +422,7 @@ Test(wait, ring_blocking_send_recv_across_processes, .timeout = 60)
 	pid_t pid;
 
 	ring_make(&seg, 256);
-	pid = fork();
+	pid = fork_peer();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
 		struct uipc_wait_opts o = UIPC_WAIT_OPTS_INIT;
@@ -498,7 +500,7 @@ ParameterizedTest(int *backend, wait, ring_peer_killed_drain_then_epipe, .timeou
 	if (*backend == UIPC_BACKEND_URING && !uipc_wait_uring_probe(&why))
 		cr_skip_test("io_uring futex ops unavailable: %s", why);
 	ring_make(&seg, 4096);
-	pid = fork();
+	pid = fork_peer();
 	if (pid == 0) {
 		struct uipc_ring p;
 
@@ -548,7 +550,11 @@ ParameterizedTest(int *backend, wait, waitset_channels_and_killed_peer, .timeout
 	struct uipc_seg *seg[NCH];
 	struct uipc_ring c[NCH];
 	struct uipc_waitset *ws;
-	uint32_t *cmd = shared_mem(4096); /* cmd[k]: 1 = send one on ring k */
+	/* cmd[k]: messages requested on ring k (only the test writes it);
+	 * cmd[NCH + k]: messages the producer has committed (only it writes).
+	 * Counts, not a flag: a flag's reset by the producer could land after
+	 * the test's next request and swallow it. */
+	uint32_t *cmd = shared_mem(4096), req[NCH] = { 0 };
 	int pidfd[NCH], dead, k, idx, seen[NCH] = { 0 };
 	const char *why;
 	pid_t pid[NCH];
@@ -562,7 +568,7 @@ ParameterizedTest(int *backend, wait, waitset_channels_and_killed_peer, .timeout
 	cr_assert_eq(uipc_waitset_backend(ws, &why), *backend, "%s", why);
 	for (k = 0; k < NCH; k++) {
 		ring_make(&seg[k], 4096);
-		pid[k] = fork();
+		pid[k] = fork_peer();
 		if (pid[k] == 0) {
 			struct uipc_ring p;
 			uint64_t n = 0;
@@ -572,10 +578,11 @@ ParameterizedTest(int *backend, wait, waitset_channels_and_killed_peer, .timeout
 				_exit(10);
 			for (;;) {
 				/* Pairs with the store-release of cmd[k] by the test. */
-				if (uipc_load_acquire(&cmd[k]) == 1) {
+				while (n < uipc_load_acquire(&cmd[k])) {
 					uipc_ring_send(&p, &n, sizeof(n));
 					n++;
-					uipc_store_release(&cmd[k], 0u);
+					/* Pairs with the test's load-acquire: committed. */
+					uipc_store_release(&cmd[NCH + k], (uint32_t)n);
 				}
 				usleep(200);
 			}
@@ -593,7 +600,7 @@ ParameterizedTest(int *backend, wait, waitset_channels_and_killed_peer, .timeout
 	for (k = 0; k < NCH; k++) {
 		int want = (k * 3 + 1) % NCH;
 
-		uipc_store_release(&cmd[want], 1u);
+		uipc_store_release(&cmd[want], ++req[want]);
 		idx = uipc_waitset_wait(ws, 5000000000ll, &dead);
 		cr_assert_eq(idx, want);
 		cr_assert_eq(dead, 0);
@@ -601,8 +608,8 @@ ParameterizedTest(int *backend, wait, waitset_channels_and_killed_peer, .timeout
 		cr_assert_eq(v, (uint64_t)seen[idx]++);
 	}
 	/* One producer commits, then dies: its message first, then death. */
-	uipc_store_release(&cmd[2], 1u);
-	while (uipc_load_acquire(&cmd[2]))
+	uipc_store_release(&cmd[2], ++req[2]);
+	while (uipc_load_acquire(&cmd[NCH + 2]) < req[2])
 		usleep(100);
 	kill(pid[2], SIGKILL);
 	cr_assert_eq(wait_child(pid[2]), 128 + SIGKILL);
@@ -654,7 +661,7 @@ Test(wait, stress_no_lost_wakeup, .timeout = 600)
 	pid_t pid;
 
 	ring_make(&seg, 512);
-	pid = fork();
+	pid = fork_peer();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
 		struct uipc_wait_opts o = UIPC_WAIT_OPTS_INIT;
@@ -912,7 +919,7 @@ Test(wait, burst_to_a_parked_consumer_wakes_once_per_sleep, .timeout = 60)
 	o.backend = UIPC_BACKEND_FUTEX;
 	o.spin_ns = 0; /* park at once */
 	ring_make(&seg, 65536);
-	pid = fork();
+	pid = fork_peer();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
 		uint64_t v;
@@ -1002,7 +1009,7 @@ Test(wait, spinning_consumer_makes_no_syscalls, .timeout = 120)
 	o.backend = UIPC_BACKEND_FUTEX;
 	o.spin_ns = 30000000000ll; /* 30 s: a preempted peer still looks fast */
 	ring_make(&seg, 65536);
-	pid = fork();
+	pid = fork_peer();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
 		uint64_t v;
@@ -1076,7 +1083,7 @@ Test(wait, cpu_dma_latency_held_while_endpoint_lives, .timeout = 20)
 /* The fallback: not permitted is reported, and the endpoint works. */
 Test(wait, cpu_dma_latency_refused_is_reported_not_fatal, .timeout = 20)
 {
-	pid_t pid = fork();
+	pid_t pid = fork_peer();
 
 	cr_assert(pid >= 0);
 	if (pid == 0) {

@@ -3,8 +3,11 @@
 #ifndef UIPC_TESTS_TESTUTIL_H
 #define UIPC_TESTS_TESTUTIL_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 /* A number from a sysfs/procfs file, -1 if absent or unreadable. */
 static inline long read_long(const char *path)
@@ -34,6 +37,23 @@ static inline uint64_t hs_fnv(const uint8_t *p, uint64_t n)
 	for (i = 0; i < n; i++)
 		h = (h ^ p[i]) * 0x100000001b3ull;
 	return h;
+}
+
+/*
+ * fork() for a test's peer process: the child is killed when the test
+ * process ends, so a failed assertion never leaves a peer looping forever
+ * (holding the test's output pipe open until meson's timeout).
+ */
+static inline pid_t fork_peer(void)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent) /* the test died before prctl */
+			_exit(127);
+	}
+	return pid;
 }
 
 #endif /* UIPC_TESTS_TESTUTIL_H */

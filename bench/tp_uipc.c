@@ -6,9 +6,9 @@
  * out with uipc_ring_recv(); the peer echoes zero-copy (peek, reserve, one
  * memcpy, commit, release), which is the least a ring peer can do.
  *
- * Two variants differ only in record alignment: `uipc` (8: records packed,
- * a small one may straddle two cache lines) and `uipc-a64` (64: every
- * small record on a line of its own).
+ * Two variants differ only in record alignment: `uipc` (the default, 64:
+ * every small record on a line of its own) and `uipc-a8` (records packed,
+ * a small one may straddle two cache lines).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -220,27 +220,27 @@ out:
 	return rc;
 }
 
+static int pp_default(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
+		      const char **why)
+{
+	return run(cfg, UIPC_RING_DEFAULT_ALIGN, sample, ctx, why);
+}
+
 static int pp_a8(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
 		 const char **why)
 {
 	return run(cfg, 8, sample, ctx, why);
 }
 
-static int pp_a64(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
-		  const char **why)
-{
-	return run(cfg, 64, sample, ctx, why);
-}
-
 const struct bench_transport bench_tp_uipc = {
 	.name = "uipc",
-	.desc = "uipc SPSC ring pair, separate process, busy-poll, 8-byte records",
-	.pingpong = pp_a8,
+	.desc = "uipc SPSC ring pair, separate process, busy-poll, default 64-byte records",
+	.pingpong = pp_default,
 	.stream = tp_uipc_stream,
 };
 
-const struct bench_transport bench_tp_uipc_a64 = {
-	.name = "uipc-a64",
-	.desc = "uipc SPSC ring pair, separate process, busy-poll, 64-byte records",
-	.pingpong = pp_a64,
+const struct bench_transport bench_tp_uipc_a8 = {
+	.name = "uipc-a8",
+	.desc = "uipc SPSC ring pair, separate process, busy-poll, packed 8-byte records",
+	.pingpong = pp_a8,
 };

@@ -12,7 +12,7 @@
 
 #define BENCH_TRANSPORTS(X) \
 	X(uipc)             \
-	X(uipc_a64)         \
+	X(uipc_a8)          \
 	X(uipc_threads)     \
 	X(floor)            \
 	X(floor_stream)     \

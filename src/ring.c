@@ -26,6 +26,12 @@ static int is_pow2(uint64_t x)
  * does not fit before the end, the end is more than cap/2 + 8 away, which
  * leaves the record plus the zeroed slot after it room at the start.
  */
+/* Below 1 KiB a ring holds too few lines to spend one per small record. */
+static uint32_t default_align(uint64_t cap)
+{
+	return cap < 1024 ? 8 : UIPC_RING_DEFAULT_ALIGN;
+}
+
 static uint32_t default_max_msg(uint64_t cap, uint32_t align)
 {
 	return (uint32_t)((cap / 2 - 8) / align * align - UIPC_REC_HDR);
@@ -38,7 +44,11 @@ static int check_opts(const struct uipc_ring_opts *o, uint32_t *max_msg, uint32_
 	if (!o || !is_pow2(o->capacity) || o->capacity < UIPC_RING_MIN_CAP ||
 	    o->capacity > UIPC_RING_MAX_CAP)
 		return -EINVAL;
-	a = o->align ? o->align : 8;
+	/* Default 64: a small record then starts where the consumer polls
+	 * and never straddles into a second line (the round trip at 32 B
+	 * is within a few ns of a raw line ping-pong; packed 8-byte records
+	 * straddle half the time and cost a second line crossing). */
+	a = o->align ? o->align : default_align(o->capacity);
 	if (!is_pow2(a) || a < 8 || a > 4096 || a > o->capacity / 4)
 		return -EINVAL;
 	m = o->max_msg ? o->max_msg : default_max_msg(o->capacity, a);

@@ -3,15 +3,16 @@
  * SPSC byte ring and batch queue: variable-length records, zero-copy
  * reserve/commit and peek/release, one release store per batch.
  *
- * Record = 8-byte header word then payload, `align`-aligned (8 by
- * default), never split across the end: a PAD record fills the tail before
+ * Record = 8-byte header word then payload, `align`-aligned (64 by
+ * default, 8 to pack tiny messages), never split across the end: a PAD record fills the tail before
  * wrap-around.  The header word is the publish marker:
  *
  *     word = (uint64_t)tag(pos) << 32 | len      (len | UIPC_REC_PAD for padding)
  *     tag(pos) = (uint32_t)(pos >> 3) << 1 | 1   (never 0, differs every lap)
  *
  * so the consumer polls the header of the next record, on the same cache
- * line as the first payload bytes: one line crossing per small message.
+ * line as the first payload bytes: one line crossing per small message
+ * (with 64-byte alignment; packed 8-byte records sometimes straddle two).
  *
  * Pairing diagram (P = producer, C = consumer):
  *
@@ -38,8 +39,9 @@
  * before it is checked, and nothing checked is read twice.
  *
  * Sizes: capacity is a power of two from 64 bytes to 2 GiB; the largest
- * message is capacity/2 - 16 bytes with 8-byte alignment (in general the
- * largest record of at most capacity/2 - 8 bytes, less its header), or a
+ * message is the largest record of at most capacity/2 - 8 bytes, less its
+ * header (capacity/2 - 72 at the default 64-byte alignment, capacity/2 - 16
+ * at 8), or a
  * smaller max_msg chosen at format, so any message fits once the consumer
  * drains.
  */
@@ -66,6 +68,7 @@ extern "C" {
 #define UIPC_REC_PAD 0x80000000u
 #define UIPC_RING_MIN_CAP 64ull
 #define UIPC_RING_MAX_CAP (1ull << 31)
+#define UIPC_RING_DEFAULT_ALIGN 64u /* opts.align 0, see uipc_ring_opts */
 
 /* ---------------------------------------------------------------- shared */
 
@@ -132,8 +135,13 @@ enum uipc_role {
 /* Format options (creator side). */
 struct uipc_ring_opts {
 	uint64_t capacity; /* data bytes, power of two */
-	uint32_t max_msg; /* 0: the largest possible, capacity/2 - 16 at align 8 */
-	uint32_t align; /* 0: 8.  64 keeps small records on one cache line */
+	uint32_t max_msg; /* 0: the largest possible (see Sizes above) */
+	/* Record alignment, a power of two 8..capacity/4.  0: 64 (8 for
+	 * rings under 1 KiB), so a record of up to 56 bytes is one line and
+	 * the consumer polls the line it will read.  8 packs tiny messages
+	 * (16 bytes for an 8-byte one instead of 64) at the price of a record
+	 * straddling two lines now and then: a slower small round trip. */
+	uint32_t align;
 };
 
 struct uipc_wait_ep; /* wait layer, see wait.h */

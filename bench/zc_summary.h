@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The zerocopy targets read off one set of results: the in-place handoff's
- * round trip at each size over the 32 B one, and the copy path's bandwidth
- * against a plain memcpy.  Shared by `zerocopy` (right after the run) and
+ * round trip at each size over the 32 B one (and the touch's, which adds
+ * sparse payload reads and writes), and the copy path's bandwidth against a
+ * plain memcpy.  Shared by `zerocopy` (right after the run) and
  * `report` (from the JSON), so both print the same numbers.
  */
 #ifndef UIPC_BENCH_ZC_SUMMARY_H
@@ -15,6 +16,7 @@
 
 /* Row names of the zerocopy bench (the "transport" of its results). */
 #define ZC_HANDOFF "uipc-inplace-handoff"
+#define ZC_TOUCH "uipc-inplace-touch"
 #define ZC_FILL "uipc-inplace-fill"
 #define ZC_COPY "uipc-copy"
 #define ZC_MEMCPY "memcpy"

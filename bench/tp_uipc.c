@@ -3,8 +3,9 @@
  * uipc round trips: one segment with two rings, the echoing peer a forked
  * process that attaches from the segment's fd (the real attach path), both
  * sides busy-polling.  The ping side copies in with uipc_ring_send() and
- * out with uipc_ring_recv(); the peer echoes zero-copy (peek, reserve, one
- * memcpy, commit, release), which is the least a ring peer can do.
+ * out with uipc_ring_recv(); the peer echoes with one copy, ring to ring
+ * (peek, uipc_ring_send() straight from the peeked bytes, release), which
+ * is the least a ring peer can do.
  *
  * Two variants differ only in record alignment: `uipc` (the default, 64:
  * every small record on a line of its own) and `uipc-a8` (records packed,
@@ -118,7 +119,6 @@ static int pong(void *p)
 		return rc;
 	for (i = 0; i < a->total; i++) {
 		const void *msg;
-		void *out;
 		size_t len;
 
 		while ((rc = uipc_ring_peek(&rx, &msg, &len)) == -EAGAIN)
@@ -127,12 +127,10 @@ static int pong(void *p)
 			return rc;
 		if (len != a->size)
 			return -EPROTO;
-		while ((rc = uipc_ring_reserve(&tx, len, &out)) == -EAGAIN)
+		while ((rc = uipc_ring_send(&tx, msg, len)) == -EAGAIN)
 			uipc_cpu_relax();
 		if (rc)
 			return rc;
-		memcpy(out, msg, len);
-		uipc_ring_commit(&tx);
 		uipc_ring_release(&rx);
 	}
 	return 0;

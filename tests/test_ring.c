@@ -194,6 +194,32 @@ Test(ring, send_recv_keeps_bytes_and_lengths)
 	pair_close(&t);
 }
 
+/* send copies the record's first line last: every split of a message
+ * across that line's end, at both alignments, keeps every byte in place. */
+Test(ring, send_split_at_the_first_line_keeps_every_byte)
+{
+	static const uint32_t aligns[] = { PACKED, 64 };
+	unsigned a;
+
+	for (a = 0; a < 2; a++) {
+		struct pair t;
+		size_t len;
+
+		pair_open(&t, 4096, 0, aligns[a]);
+		for (len = 1; len <= 300; len += 7) {
+			unsigned char msg[300], buf[300];
+			size_t i;
+
+			for (i = 0; i < len; i++)
+				msg[i] = (unsigned char)(i * 31 + len);
+			cr_assert_eq(uipc_ring_send(&t.p, msg, len), 0);
+			cr_assert_eq(uipc_ring_recv(&t.c, buf, sizeof(buf)), (ssize_t)len);
+			cr_assert_arr_eq(buf, msg, len, "align %u, %zu bytes", aligns[a], len);
+		}
+		pair_close(&t);
+	}
+}
+
 Test(ring, full_ring_holds_exactly_what_fits)
 {
 	struct pair t;

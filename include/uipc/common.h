@@ -45,6 +45,9 @@ extern "C" {
  * prefetcher never drags a peer's line along with ours. */
 #define UIPC_LINE 128
 
+/* One cache line: the unit a record's first bytes and its header share. */
+#define UIPC_CACHE_LINE 64u
+
 #ifdef __cplusplus
 }
 #endif

@@ -370,6 +370,25 @@ UIPC_INLINE void uipc_ring_commit(struct uipc_ring *r)
  * uipc_ring_send() - copy one message in and commit it.
  * Return: 0, -EMSGSIZE, -EAGAIN (full).
  */
+/*
+ * Copy a message into its reserved record, the record's first line last.
+ * The consumer is polling that line (the header is on it): written first,
+ * it would be taken for writing, read back by the poll, then taken again for
+ * the header store.  Last, it is taken once, just before commit.  A
+ * zero-copy writer of messages longer than a line gains the same by
+ * writing its first 56 bytes last.
+ */
+UIPC_INLINE void uipc__copy_in(void *dst, const void *src, size_t len)
+{
+	size_t first = UIPC_CACHE_LINE - ((uintptr_t)dst & (UIPC_CACHE_LINE - 1));
+
+	if (len > first) {
+		memcpy((char *)dst + first, (const char *)src + first, len - first);
+		len = first;
+	}
+	memcpy(dst, src, len);
+}
+
 UIPC_INLINE int uipc_ring_send(struct uipc_ring *r, const void *buf, size_t len)
 {
 	void *p;
@@ -377,7 +396,7 @@ UIPC_INLINE int uipc_ring_send(struct uipc_ring *r, const void *buf, size_t len)
 
 	if (rc)
 		return rc;
-	memcpy(p, buf, len);
+	uipc__copy_in(p, buf, len);
 	uipc_ring_commit(r);
 	return 0;
 }
@@ -399,7 +418,7 @@ UIPC_INLINE int uipc_ring_send_burst(struct uipc_ring *r, const struct iovec *ms
 		rc = uipc_ring_reserve(r, msgs[i].iov_len, &p);
 		if (rc)
 			break;
-		memcpy(p, msgs[i].iov_base, msgs[i].iov_len);
+		uipc__copy_in(p, msgs[i].iov_base, msgs[i].iov_len);
 	}
 	uipc_ring_commit(r);
 	if (i == 0 && rc == -EMSGSIZE)

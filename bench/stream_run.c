@@ -110,7 +110,9 @@ static int wait_rx(struct shared *sh, pid_t pid, int stop)
 
 	if (stop) {
 		__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
-		if (pid > 0)
+		/* A receiver that is done is exiting with its own status: a
+		 * kill now would replace that status with the signal. */
+		if (pid > 0 && !__atomic_load_n(&sh->rx_done, __ATOMIC_ACQUIRE))
 			bench_kill(pid);
 		return 0;
 	}

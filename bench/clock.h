@@ -17,7 +17,8 @@ struct bench_clock {
 	int tsc; /* 1: ticks are TSC cycles; 0: ticks are nanoseconds */
 	double ns_per_tick;
 	double ghz; /* TSC rate (0 without TSC) */
-	char desc[96]; /* for the environment report */
+	double empty_ns; /* median reading of an empty timed region (0: unknown) */
+	char desc[128]; /* for the environment report */
 };
 
 extern struct bench_clock bench_clock;

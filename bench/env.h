@@ -25,7 +25,7 @@ struct bench_env {
 	char seg_note[256]; /* fallback reason, or a mismatch between runs */
 	char wait[32]; /* wait strategy */
 	char cpu_dma_latency[16]; /* "no" or the held value */
-	char clock[96];
+	char clock[128];
 	char version[32];
 };
 

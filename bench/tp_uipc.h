@@ -10,7 +10,8 @@
 #include <uipc/seg.h>
 
 /* A segment holding two rings (0: ping->pong, 1: pong->ping) sized for
- * @size-byte messages with record alignment @align, published; its backing
+ * @size-byte messages with record alignment @align (0: the ring default),
+ * published; its backing
  * is noted in the environment.  Return: 0 or -errno. */
 int tp_uipc_seg_pair(size_t size, uint32_t align, struct uipc_seg **seg);
 

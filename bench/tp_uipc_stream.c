@@ -102,8 +102,8 @@ static int rx(void *p, const struct bench_stream_cfg *cfg, uint64_t total, uint6
 static int run(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,
 	       const char **why, int threads)
 {
-	uint64_t rec = (UIPC_REC_HDR + cfg->size + UIPC_RING_DEFAULT_ALIGN - 1) &
-		       ~(uint64_t)(UIPC_RING_DEFAULT_ALIGN - 1),
+	/* the default layout: a record of up to 64 bytes takes a line */
+	uint64_t rec = UIPC_REC_HDR + cfg->size <= 64 ? 64 : (UIPC_REC_HDR + cfg->size + 7) & ~7ull,
 		 min_cap = 1u << 20;
 	struct ctx c = { .threads = threads };
 	struct bench_stream_ops ops = { .tx = tx, .rx = rx, .ctx = &c, .threads = threads };
@@ -112,7 +112,7 @@ static int run(const struct bench_stream_cfg *cfg, struct bench_stream_result *r
 	/* Room for a few batches in flight. */
 	while (min_cap < 4 * rec * cfg->batch)
 		min_cap <<= 1;
-	rc = tp_uipc_seg(cfg->size, UIPC_RING_DEFAULT_ALIGN, min_cap, &c.seg);
+	rc = tp_uipc_seg(cfg->size, 0, min_cap, &c.seg);
 	if (rc) {
 		*why = "uipc segment creation failed";
 		return rc;

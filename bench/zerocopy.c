@@ -249,7 +249,7 @@ static int round_trips(const struct zc_run *z, struct bench_hist *h, const char 
 		return -ENOMEM;
 	/* The copy path's source exists before the message is sent. */
 	memset(buf, 0x5a, z->size);
-	rc = tp_uipc_seg(z->size, UIPC_RING_DEFAULT_ALIGN, 0, &seg);
+	rc = tp_uipc_seg(z->size, 0, 0, &seg);
 	if (rc) {
 		free(buf);
 		*why = "uipc segment creation failed";

@@ -20,50 +20,68 @@ static int is_pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
+/* What a ring is formatted with, from its options. */
+struct layout {
+	uint32_t align; /* every record ends on this (8 in the line layout) */
+	uint32_t flags; /* UIPC_RING_F_* */
+	uint32_t max_msg;
+};
+
+/*
+ * The line layout from 1 KiB: a small record starts where the consumer
+ * polls and never straddles into a second line (packed records straddle
+ * half the time at 32 bytes and cost a second line crossing per round
+ * trip), while 64-byte messages still pack into 72 bytes.  Below 1 KiB a
+ * ring holds too few lines to spend one per small record.
+ */
+static uint32_t default_align(uint64_t cap)
+{
+	return cap < 1024 ? 8 : UIPC_RING_ALIGN_LINE;
+}
+
 /*
  * A record of at most cap/2 - 8 bytes (header included, rounded up to the
  * alignment) always fits once the ring drains, even behind padding: if it
  * does not fit before the end, the end is more than cap/2 + 8 away, which
- * leaves the record plus the zeroed slot after it room at the start.
+ * leaves the record plus the zeroed slot after it room at the start.  In
+ * the line layout a small record takes at most 120 bytes (64 at offset 0),
+ * which the 256-byte minimum keeps below cap/2 - 8.
  */
-/* Below 1 KiB a ring holds too few lines to spend one per small record. */
-static uint32_t default_align(uint64_t cap)
-{
-	return cap < 1024 ? 8 : UIPC_RING_DEFAULT_ALIGN;
-}
-
 static uint32_t default_max_msg(uint64_t cap, uint32_t align)
 {
 	return (uint32_t)((cap / 2 - 8) / align * align - UIPC_REC_HDR);
 }
 
-static int check_opts(const struct uipc_ring_opts *o, uint32_t *max_msg, uint32_t *align)
+static int check_opts(const struct uipc_ring_opts *o, struct layout *l)
 {
 	uint32_t a, m;
 
 	if (!o || !is_pow2(o->capacity) || o->capacity < UIPC_RING_MIN_CAP ||
 	    o->capacity > UIPC_RING_MAX_CAP)
 		return -EINVAL;
-	/* Default 64: a small record then starts where the consumer polls
-	 * and never straddles into a second line (the round trip at 32 B
-	 * is within a few ns of a raw line ping-pong; packed 8-byte records
-	 * straddle half the time and cost a second line crossing). */
 	a = o->align ? o->align : default_align(o->capacity);
-	if (!is_pow2(a) || a < 8 || a > 4096 || a > o->capacity / 4)
+	l->flags = 0;
+	if (a == UIPC_RING_ALIGN_LINE) {
+		if (o->capacity < 256)
+			return -EINVAL;
+		a = 8;
+		l->flags = UIPC_RING_F_LINE;
+	} else if (!is_pow2(a) || a < 8 || a > 4096 || a > o->capacity / 4) {
 		return -EINVAL;
+	}
 	m = o->max_msg ? o->max_msg : default_max_msg(o->capacity, a);
 	if (m > default_max_msg(o->capacity, a))
 		return -EINVAL;
-	*max_msg = m;
-	*align = a;
+	l->max_msg = m;
+	l->align = a;
 	return 0;
 }
 
 uint64_t uipc_ring_region_size(const struct uipc_ring_opts *opts)
 {
-	uint32_t m, a;
+	struct layout l;
 
-	if (check_opts(opts, &m, &a))
+	if (check_opts(opts, &l))
 		return 0;
 	return RING_DATA_OFFSET + opts->capacity;
 }
@@ -73,12 +91,13 @@ int uipc_ring_format(struct uipc_seg *seg, unsigned index, const struct uipc_rin
 	struct uipc_ring_ctl *ctl;
 	void *p;
 	uint64_t size;
-	uint32_t kind, m, a;
+	struct layout l;
+	uint32_t kind;
 	int rc;
 
 	if (!seg)
 		return -EINVAL;
-	rc = check_opts(opts, &m, &a);
+	rc = check_opts(opts, &l);
 	if (rc)
 		return rc;
 	rc = uipc_seg_region(seg, index, &p, &size, &kind);
@@ -92,8 +111,9 @@ int uipc_ring_format(struct uipc_seg *seg, unsigned index, const struct uipc_rin
 	ctl->version = UIPC_RING_VERSION;
 	ctl->capacity = opts->capacity;
 	ctl->data_offset = RING_DATA_OFFSET;
-	ctl->max_msg = m;
-	ctl->align = a;
+	ctl->flags = l.flags;
+	ctl->max_msg = l.max_msg;
+	ctl->align = l.align;
 	/* The data array is zero (a new memfd): every slot reads "empty".
 	 * The segment's publish store orders all of this for attachers. */
 	return 0;
@@ -138,8 +158,9 @@ int uipc_ring_attach(struct uipc_seg *seg, unsigned index, enum uipc_role role,
 {
 	const struct uipc_ring_ctl *ctl;
 	struct uipc_ring_opts o;
+	struct layout l;
 	uint64_t size, cap, data_off;
-	uint32_t kind, m, a, max_msg, align;
+	uint32_t kind, max_msg, align, flags;
 	void *p;
 	int rc;
 
@@ -161,12 +182,17 @@ int uipc_ring_attach(struct uipc_seg *seg, unsigned index, enum uipc_role role,
 	data_off = UIPC_READ_ONCE(ctl->data_offset);
 	max_msg = UIPC_READ_ONCE(ctl->max_msg);
 	align = UIPC_READ_ONCE(ctl->align);
+	flags = UIPC_READ_ONCE(ctl->flags);
 	if (!is_pow2(cap) || cap < UIPC_RING_MIN_CAP || cap > UIPC_RING_MAX_CAP)
 		return -EDOM;
 	if (data_off < sizeof(*ctl) || data_off % 64 || data_off > size || cap > size - data_off)
 		return -ERANGE;
+	if ((flags & ~UIPC_RING_F_LINE) || ((flags & UIPC_RING_F_LINE) && align != 8))
+		return -ERANGE;
 	o = (struct uipc_ring_opts){ .capacity = cap, .max_msg = max_msg, .align = align };
-	if (!max_msg || check_opts(&o, &m, &a))
+	if (flags & UIPC_RING_F_LINE)
+		o.align = UIPC_RING_ALIGN_LINE;
+	if (!max_msg || check_opts(&o, &l))
 		return -ERANGE;
 
 	memset(r, 0, sizeof(*r));
@@ -174,8 +200,9 @@ int uipc_ring_attach(struct uipc_seg *seg, unsigned index, enum uipc_role role,
 	r->data = (uint8_t *)p + data_off;
 	r->cap = cap;
 	r->mask = cap - 1;
-	r->align_mask = a - 1;
-	r->max_msg = m;
+	r->align_mask = l.align - 1;
+	r->line_small = l.flags & UIPC_RING_F_LINE ? UIPC_CACHE_LINE : 0;
+	r->max_msg = l.max_msg;
 	r->role = role;
 	if (role == UIPC_PRODUCER) {
 		/* Resume where the committed stream ends: the consumer's released

@@ -86,18 +86,26 @@ Test(ring_format, packed_max_msg_is_half_minus_16)
 	pair_close(&t);
 }
 
-Test(ring_format, default_alignment_is_a_line_except_in_tiny_rings)
+Test(ring_format, default_layout_is_line_except_in_tiny_rings)
 {
+	struct uipc_ring_opts o = { .capacity = 128, .align = UIPC_RING_ALIGN_LINE };
 	struct pair t;
 
 	pair_open(&t, 4096, 0, 0);
-	cr_expect_eq(ctl_of(&t)->align, UIPC_RING_DEFAULT_ALIGN);
-	cr_expect_eq(uipc_ring_max_msg(&t.p), 4096 / 2 - 72);
+	cr_expect_eq(ctl_of(&t)->flags, UIPC_RING_F_LINE);
+	cr_expect_eq(ctl_of(&t)->align, 8);
+	cr_expect_eq(uipc_ring_max_msg(&t.p), 4096 / 2 - 16);
 	pair_close(&t);
 	pair_open(&t, 512, 0, 0);
+	cr_expect_eq(ctl_of(&t)->flags, 0);
 	cr_expect_eq(ctl_of(&t)->align, 8);
 	cr_expect_eq(uipc_ring_max_msg(&t.p), 512 / 2 - 16);
 	pair_close(&t);
+	pair_open(&t, 4096, 0, 64);
+	cr_expect_eq(ctl_of(&t)->flags, 0);
+	cr_expect_eq(uipc_ring_max_msg(&t.p), 4096 / 2 - 72);
+	pair_close(&t);
+	cr_expect_eq(uipc_ring_region_size(&o), 0, "line layout below 256 bytes");
 }
 
 Test(ring_attach, rejects_each_corrupted_field)
@@ -136,6 +144,17 @@ Test(ring_attach, rejects_each_corrupted_field)
 	*ctl = saved;
 	ctl->align = 3;
 	cr_expect_eq(uipc_ring_attach(t.seg, 0, UIPC_CONSUMER, &r), -ERANGE);
+	*ctl = saved;
+	ctl->flags = 2; /* a layout this version does not know */
+	cr_expect_eq(uipc_ring_attach(t.seg, 0, UIPC_CONSUMER, &r), -ERANGE);
+	*ctl = saved;
+	ctl->flags = UIPC_RING_F_LINE;
+	ctl->align = 64; /* the line layout packs large records at 8 */
+	cr_expect_eq(uipc_ring_attach(t.seg, 0, UIPC_CONSUMER, &r), -ERANGE);
+	*ctl = saved;
+	ctl->flags = UIPC_RING_F_LINE; /* valid: the same ring read as line layout */
+	cr_expect_eq(uipc_ring_attach(t.seg, 0, UIPC_CONSUMER, &r), 0);
+	uipc_ring_detach(&r);
 	*ctl = saved;
 	ctl->cons.pos = 5; /* not 8-aligned */
 	cr_expect_eq(uipc_ring_attach(t.seg, 0, UIPC_CONSUMER, &r), -ERANGE);
@@ -415,12 +434,51 @@ Test(ring, aligned_records_stay_on_their_lines)
 	void *p;
 	int i;
 
-	pair_open(&t, 4096, 0, 0); /* the default */
+	pair_open(&t, 4096, 0, 64);
 	for (i = 0; i < 40; i++) {
-		cr_assert_eq(uipc_ring_reserve(&t.p, 1 + (size_t)i, &p), 0);
+		cr_assert_eq(uipc_ring_reserve(&t.p, 1 + (size_t)(i * 3), &p), 0);
 		cr_expect_eq(((uintptr_t)p - UIPC_REC_HDR) % 64, 0);
 		uipc_ring_commit(&t.p);
-		cr_assert_eq(uipc_ring_recv(&t.c, (char[64]){ 0 }, 64), 1 + i);
+		cr_assert_eq(uipc_ring_recv(&t.c, (char[128]){ 0 }, 128), 1 + i * 3);
+	}
+	pair_close(&t);
+}
+
+/* The default line layout: a record of up to 64 bytes ends on a line (the
+ * next header starts one), a larger one on 8 bytes; so small records after
+ * a small one never straddle, and 64-byte messages pack into 72 bytes. */
+Test(ring, line_layout_places_small_records_on_lines_and_packs_large_ones)
+{
+	static const struct {
+		size_t len;
+		unsigned at; /* expected header offset within its line */
+	} seq[] = {
+		{ 1, 0 },  { 56, 0 }, { 32, 0 },  /* small: each on a fresh line */
+		{ 64, 0 }, { 64, 8 }, { 64, 16 }, /* 72-byte records pack */
+		{ 40, 24 }, /* small after a large one: may start mid-line... */
+		{ 8, 0 },   { 57, 0 }, { 100, 8 }, { 8, 56 }, { 8, 0 },
+	};
+	struct pair t;
+	unsigned lap, i;
+
+	pair_open(&t, 1024, 0, 0);
+	for (lap = 0; lap < 40; lap++) { /* across the wrap, many times */
+		for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+			unsigned char msg[128], buf[128];
+			uint64_t pos = t.p.head;
+			void *p;
+
+			memset(msg, (int)(i + lap), seq[i].len);
+			cr_assert_eq(uipc_ring_reserve(&t.p, seq[i].len, &p), 0);
+			if (lap == 0)
+				cr_expect_eq(((uintptr_t)p - UIPC_REC_HDR) % 64, seq[i].at,
+					     "message %u (%zu bytes) at %llu", i, seq[i].len,
+					     (unsigned long long)pos);
+			memcpy(p, msg, seq[i].len);
+			uipc_ring_commit(&t.p);
+			cr_assert_eq(uipc_ring_recv(&t.c, buf, sizeof(buf)), (ssize_t)seq[i].len);
+			cr_assert_arr_eq(buf, msg, seq[i].len);
+		}
 	}
 	pair_close(&t);
 }

@@ -3,16 +3,24 @@
  * SPSC byte ring and batch queue: variable-length records, zero-copy
  * reserve/commit and peek/release, one release store per batch.
  *
- * Record = 8-byte header word then payload, `align`-aligned (64 by
- * default, 8 to pack tiny messages), never split across the end: a PAD record fills the tail before
+ * Record = 8-byte header word then payload, never split across the end: a PAD record fills the tail before
  * wrap-around.  The header word is the publish marker:
  *
  *     word = (uint64_t)tag(pos) << 32 | len      (len | UIPC_REC_PAD for padding)
  *     tag(pos) = (uint32_t)(pos >> 3) << 1 | 1   (never 0, differs every lap)
  *
  * so the consumer polls the header of the next record, on the same cache
- * line as the first payload bytes: one line crossing per small message
- * (with 64-byte alignment; packed 8-byte records sometimes straddle two).
+ * line as the first payload bytes: one line crossing per small message.
+ *
+ * Where a record ends (the next one starts) is the layout's choice, fixed
+ * at format (uipc_ring_opts.align):
+ *
+ *   UIPC_RING_ALIGN_LINE (the default from 1 KiB)  a record of up to 64
+ *       bytes, header included, ends on a cache line, so the next header
+ *       is at a line start and a small record never straddles two lines;
+ *       a larger record ends on 8 bytes (a 64-byte message takes 72
+ *       bytes, not 128: streams of them move half the lines)
+ *   8 .. 4096  every record ends on that power of two (8: packed)
  *
  * Pairing diagram (P = producer, C = consumer):
  *
@@ -40,8 +48,8 @@
  *
  * Sizes: capacity is a power of two from 64 bytes to 2 GiB; the largest
  * message is the largest record of at most capacity/2 - 8 bytes, less its
- * header (capacity/2 - 72 at the default 64-byte alignment, capacity/2 - 16
- * at 8), or a
+ * header (capacity/2 - 16 with the default layout or 8-byte alignment,
+ * capacity/2 - 72 at 64), or a
  * smaller max_msg chosen at format, so any message fits once the consumer
  * drains.
  */
@@ -63,12 +71,15 @@ extern "C" {
 #endif
 
 #define UIPC_RING_MAGIC 0x474e495243504955ULL /* "UIPCRING" */
-#define UIPC_RING_VERSION 1u
+#define UIPC_RING_VERSION 2u
 #define UIPC_REC_HDR 8u
 #define UIPC_REC_PAD 0x80000000u
 #define UIPC_RING_MIN_CAP 64ull
 #define UIPC_RING_MAX_CAP (1ull << 31)
-#define UIPC_RING_DEFAULT_ALIGN 64u /* opts.align 0, see uipc_ring_opts */
+/* uipc_ring_opts.align: small records end on a line, larger ones pack. */
+#define UIPC_RING_ALIGN_LINE 1u
+/* ctl->flags: the ring was formatted with UIPC_RING_ALIGN_LINE. */
+#define UIPC_RING_F_LINE 1u
 
 /* ---------------------------------------------------------------- shared */
 
@@ -83,7 +94,7 @@ struct uipc_ring_ctl {
 	uint64_t capacity; /* power of two */
 	uint64_t data_offset; /* from the region start */
 	uint32_t max_msg;
-	uint32_t align; /* record alignment, power of two, 8..4096 */
+	uint32_t align; /* record alignment, power of two, 8..4096 (8 with F_LINE) */
 	uint8_t pad0[UIPC_LINE - 40];
 
 	/* Producer line: only the producer writes. */
@@ -136,11 +147,13 @@ enum uipc_role {
 struct uipc_ring_opts {
 	uint64_t capacity; /* data bytes, power of two */
 	uint32_t max_msg; /* 0: the largest possible (see Sizes above) */
-	/* Record alignment, a power of two 8..capacity/4.  0: 64 (8 for
-	 * rings under 1 KiB), so a record of up to 56 bytes is one line and
-	 * the consumer polls the line it will read.  8 packs tiny messages
-	 * (16 bytes for an 8-byte one instead of 64) at the price of a record
-	 * straddling two lines now and then: a slower small round trip. */
+	/* Record layout.  0: UIPC_RING_ALIGN_LINE from 1 KiB of capacity, 8
+	 * below.  UIPC_RING_ALIGN_LINE (capacity >= 256): a message of up to
+	 * 56 bytes is one line and the consumer polls the line it will read;
+	 * larger ones pack.  A power of two 8..capacity/4: every record ends
+	 * there; 8 packs tiny messages (16 bytes for an 8-byte one instead of
+	 * 64) at the price of a small record straddling two lines now and
+	 * then, a slower small round trip. */
 	uint32_t align;
 };
 
@@ -157,6 +170,7 @@ struct uipc_ring {
 	uint64_t cap;
 	uint64_t mask;
 	uint64_t align_mask;
+	uint64_t line_small; /* records up to this size end on a line (0: none) */
 	uint32_t max_msg;
 	int role;
 	int broken;
@@ -234,9 +248,13 @@ UIPC_INLINE uint64_t *uipc__rec_slot(const struct uipc_ring *r, uint64_t pos)
 	return (uint64_t *)(void *)(r->data + (pos & r->mask));
 }
 
-UIPC_INLINE uint64_t uipc__rec_size(const struct uipc_ring *r, uint64_t len)
+/* Bytes from @pos to where the next record starts (see the layouts above). */
+UIPC_INLINE uint64_t uipc__rec_size(const struct uipc_ring *r, uint64_t pos, uint64_t len)
 {
-	return (UIPC_REC_HDR + len + r->align_mask) & ~r->align_mask;
+	uint64_t body = UIPC_REC_HDR + len;
+	uint64_t mask = body <= r->line_small ? UIPC_CACHE_LINE - 1 : r->align_mask;
+
+	return ((pos + body + mask) & ~mask) - pos;
 }
 
 /* The first header of a batch is kept back for commit's release store;
@@ -314,11 +332,14 @@ UIPC_INLINE int uipc_ring_reserve(struct uipc_ring *r, size_t len, void **out)
 
 	if (uipc_unlikely(len > r->max_msg))
 		return -EMSGSIZE;
-	rec = uipc__rec_size(r, len);
 	off = head & r->mask;
+	rec = uipc__rec_size(r, head, len);
 	need = rec;
-	if (uipc_unlikely(off + rec > r->cap))
-		need += r->cap - off; /* padding to the end first */
+	if (uipc_unlikely(off + rec > r->cap)) {
+		/* padding to the end first, then the record at offset 0 */
+		rec = uipc__rec_size(r, head + (r->cap - off), len);
+		need = r->cap - off + rec;
+	}
 	/* + one header: the slot after the record is zeroed below */
 	if (uipc_unlikely(head + need + UIPC_REC_HDR > r->limit)) {
 		/* Pairs with the store-release of cons.pos in
@@ -455,7 +476,7 @@ UIPC_INLINE int uipc_ring_peek(struct uipc_ring *r, const void **msg, size_t *le
 			r->pos = pos + (r->cap - off);
 			continue;
 		}
-		rec = uipc__rec_size(r, l);
+		rec = uipc__rec_size(r, pos, l);
 		if (uipc_unlikely(l > r->max_msg || off + rec > r->cap))
 			return uipc__ring_corrupt(r);
 		*msg = r->data + off + UIPC_REC_HDR;

@@ -11,8 +11,8 @@
 
 /* A segment holding two rings (0: ping->pong, 1: pong->ping) sized for
  * @size-byte messages with record alignment @align (0: the ring default),
- * published; its backing
- * is noted in the environment.  Return: 0 or -errno. */
+ * published; its backing is noted in the environment.
+ * Return: 0 or -errno. */
 int tp_uipc_seg_pair(size_t size, uint32_t align, struct uipc_seg **seg);
 
 /* The same with each ring at least @min_cap bytes. */

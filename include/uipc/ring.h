@@ -3,8 +3,9 @@
  * SPSC byte ring and batch queue: variable-length records, zero-copy
  * reserve/commit and peek/release, one release store per batch.
  *
- * Record = 8-byte header word then payload, never split across the end: a PAD record fills the tail before
- * wrap-around.  The header word is the publish marker:
+ * Record = 8-byte header word then payload, never split across the end:
+ * a PAD record fills the tail before wrap-around.  The header word is the
+ * publish marker:
  *
  *     word = (uint64_t)tag(pos) << 32 | len      (len | UIPC_REC_PAD for padding)
  *     tag(pos) = (uint32_t)(pos >> 3) << 1 | 1   (never 0, differs every lap)
@@ -49,9 +50,8 @@
  * Sizes: capacity is a power of two from 64 bytes to 2 GiB; the largest
  * message is the largest record of at most capacity/2 - 8 bytes, less its
  * header (capacity/2 - 16 with the default layout or 8-byte alignment,
- * capacity/2 - 72 at 64), or a
- * smaller max_msg chosen at format, so any message fits once the consumer
- * drains.
+ * capacity/2 - 72 at 64), or a smaller max_msg chosen at format, so any
+ * message fits once the consumer drains.
  */
 #ifndef UIPC_RING_H
 #define UIPC_RING_H

@@ -244,3 +244,56 @@ double json_num(const struct json *o, const char *key, double def)
 
 	return v && v->type == JSON_NUM ? v->num : def;
 }
+
+static void write_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void json_write(FILE *f, const struct json *j)
+{
+	const struct json *c;
+
+	switch (j->type) {
+	case JSON_NULL:
+		fputs("null", f);
+		break;
+	case JSON_BOOL:
+		fputs(j->boolean ? "true" : "false", f);
+		break;
+	case JSON_NUM:
+		if (j->num >= 0 && (double)j->u64 == j->num)
+			fprintf(f, "%llu", (unsigned long long)j->u64);
+		else
+			fprintf(f, "%.17g", j->num);
+		break;
+	case JSON_STR:
+		write_str(f, j->str ? j->str : "");
+		break;
+	case JSON_ARR:
+	case JSON_OBJ:
+		fputc(j->type == JSON_OBJ ? '{' : '[', f);
+		for (c = j->child; c; c = c->next) {
+			if (j->type == JSON_OBJ) {
+				write_str(f, c->key ? c->key : "");
+				fputs(": ", f);
+			}
+			json_write(f, c);
+			if (c->next)
+				fputs(", ", f);
+		}
+		fputc(j->type == JSON_OBJ ? '}' : ']', f);
+		break;
+	}
+}

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A small JSON reader for our own reports (uipc-bench report): a tree of
- * values, no dependency.  Numbers are doubles plus the exact unsigned
- * integer when they are one; strings keep their escapes decoded for ASCII.
+ * A small JSON reader (and re-writer) for our own reports (uipc-bench
+ * report): a tree of values, no dependency.  Numbers are doubles plus the
+ * exact unsigned integer when they are one; strings keep their escapes
+ * decoded for ASCII.
  */
 #ifndef UIPC_BENCH_JSON_H
 #define UIPC_BENCH_JSON_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum json_type { JSON_NULL, JSON_BOOL, JSON_NUM, JSON_STR, JSON_ARR, JSON_OBJ };
 
@@ -33,5 +35,8 @@ const char *json_str(const struct json *o, const char *key, const char *def);
 /* Its number as uint64 (exact for integers), or @def. */
 uint64_t json_u64(const struct json *o, const char *key, uint64_t def);
 double json_num(const struct json *o, const char *key, double def);
+
+/* Write @j back as JSON on one line (what json_parse() read, re-encoded). */
+void json_write(FILE *f, const struct json *j);
 
 #endif /* UIPC_BENCH_JSON_H */

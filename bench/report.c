@@ -125,22 +125,30 @@ static void write_result(FILE *f, const struct bench_result *r)
 	fputs("}", f);
 }
 
+void bench_report_results_json(FILE *f, const struct bench_result *r, size_t n)
+{
+	size_t i;
+
+	fputs("  \"results\": [\n", f);
+	for (i = 0; i < n; i++) {
+		write_result(f, &r[i]);
+		fputs(i + 1 < n ? ",\n" : "\n", f);
+	}
+	fputs("  ]\n", f);
+}
+
 int bench_report_json(const char *path, const struct bench_result *r, size_t n)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	size_t i;
 	int rc = 0;
 
 	if (!f)
 		return -errno;
 	fputs("{\n", f);
 	bench_report_env_json(f);
-	fputs(",\n  \"results\": [\n", f);
-	for (i = 0; i < n; i++) {
-		write_result(f, &r[i]);
-		fputs(i + 1 < n ? ",\n" : "\n", f);
-	}
-	fputs("  ]\n}\n", f);
+	fputs(",\n", f);
+	bench_report_results_json(f, r, n);
+	fputs("}\n", f);
 	if (ferror(f))
 		rc = -EIO;
 	if (f != stdout && fclose(f))

@@ -59,6 +59,9 @@ void bench_collect_free(struct bench_collect *c);
 /* Write env + results to @path ("-" for stdout).  Return: 0 or -errno. */
 int bench_report_json(const char *path, const struct bench_result *r, size_t n);
 
+/* The `"results": [...]` member alone (for writers with their own env). */
+void bench_report_results_json(FILE *f, const struct bench_result *r, size_t n);
+
 /* One row per transport and size: p50 .. max and the p50 ratio to uipc. */
 void bench_report_latency_table(FILE *f, const struct bench_result *r, size_t n);
 

@@ -30,7 +30,8 @@ static const char rp_usage[] =
 	"usage: uipc-bench report FILE.json... [options]\n"
 	"Merge reports (same bench, transport, size, batch), print tables, plot.\n"
 	"  -p, --plot OUT.png   latency spectra and throughput bars (OUT.svg too)\n"
-	"  -j, --json FILE      write the merged report\n"
+	"  -j, --json FILE      write the merged report (env: the first input's;\n"
+	"                       merged_from: every input with its own env)\n"
 	"  -m, --markdown [FILE.md]  GitHub markdown (environment, command line, one\n"
 	"                       table per bench and size, targets) to stdout or FILE.md\n"
 	"  -h, --help           this text\n";
@@ -397,6 +398,53 @@ out:
 	return rc;
 }
 
+/*
+ * The merged report keeps where its rows came from: "env" is the first
+ * input's environment as it was recorded, and with several inputs
+ * "merged_from" lists every file with its own (they may differ: other
+ * pinning, other backing, another day).
+ */
+static int write_json(const struct rp *rp, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	int i, first = -1, rc = 0;
+
+	if (!f) {
+		fprintf(stderr, "uipc-bench report: cannot write %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	for (i = 0; i < rp->ndocs && first < 0; i++)
+		if (rp->envs[i])
+			first = i;
+	fputs("{\n  \"env\": ", f);
+	if (first >= 0)
+		json_write(f, rp->envs[first]);
+	else
+		fputs("{}", f);
+	if (rp->ndocs > 1) {
+		fputs(",\n  \"merged_from\": [\n", f);
+		for (i = 0; i < rp->ndocs; i++) {
+			fputs("    {\"file\": ", f);
+			bench_json_str(f, rp->paths[i]);
+			fputs(", \"env\": ", f);
+			if (rp->envs[i])
+				json_write(f, rp->envs[i]);
+			else
+				fputs("null", f);
+			fputs(i + 1 < rp->ndocs ? "},\n" : "}\n", f);
+		}
+		fputs("  ]", f);
+	}
+	fputs(",\n", f);
+	bench_report_results_json(f, rp->r, rp->n);
+	fputs("}\n", f);
+	if (ferror(f))
+		rc = -EIO;
+	if (f != stdout && fclose(f))
+		rc = -errno;
+	return rc;
+}
+
 static int write_md(const struct rp *rp, const char *path)
 {
 	FILE *f = path ? fopen(path, "w") : stdout;
@@ -475,7 +523,7 @@ int bench_cmd_report(int argc, char **argv)
 	if (!rc && want_md)
 		rc = write_md(rp, md);
 	if (!rc && json)
-		rc = bench_report_json(json, rp->r, rp->n);
+		rc = write_json(rp, json);
 	if (!rc && out)
 		rc = plot(rp, out);
 	for (i = 0; i < (int)rp->n; i++)

@@ -18,14 +18,16 @@
 #define WAITSET_MAX 64
 
 struct ws_chan {
-	struct uipc_wait_word *w;
+	struct uipc_wait_word *w; /* NULL: a removed channel's free slot */
 	uipc_wait_check_fn check;
 	void *arg;
 	int peer_fd;
 };
 
+/* Channels keep the index add() gave them: removal leaves a hole that a
+ * later add() fills, so slots [0, n) may contain holes. */
 struct uipc_waitset {
-	unsigned max, n;
+	unsigned max, n, live;
 	struct uipc_wait_ep *ep; /* strategy, budget, io_uring */
 	int npeer;
 	int peer_fds[WAITSET_MAX];
@@ -74,17 +76,47 @@ void uipc_waitset_destroy(struct uipc_waitset *ws)
 	free(ws);
 }
 
+static void collect_peers(struct uipc_waitset *ws)
+{
+	unsigned i;
+
+	ws->npeer = 0;
+	for (i = 0; i < ws->n; i++)
+		if (ws->ch[i].w && ws->ch[i].peer_fd >= 0)
+			ws->peer_fds[ws->npeer++] = ws->ch[i].peer_fd;
+}
+
 int uipc_waitset_add(struct uipc_waitset *ws, struct uipc_wait_word *w, uipc_wait_check_fn check,
 		     void *arg, int peer_fd)
 {
+	unsigned i;
+
 	if (!ws || !w || !check || peer_fd < -1)
 		return -EINVAL;
-	if (ws->n == ws->max)
+	for (i = 0; i < ws->n && ws->ch[i].w; i++)
+		;
+	if (i == ws->max)
 		return -ENOSPC;
-	ws->ch[ws->n] = (struct ws_chan){ .w = w, .check = check, .arg = arg, .peer_fd = peer_fd };
-	if (peer_fd >= 0)
-		ws->peer_fds[ws->npeer++] = peer_fd;
-	return (int)ws->n++;
+	ws->ch[i] = (struct ws_chan){ .w = w, .check = check, .arg = arg, .peer_fd = peer_fd };
+	if (i == ws->n)
+		ws->n++;
+	ws->live++;
+	collect_peers(ws);
+	return (int)i;
+}
+
+int uipc_waitset_remove(struct uipc_waitset *ws, int idx)
+{
+	if (!ws || idx < 0 || (unsigned)idx >= ws->n)
+		return -EINVAL;
+	if (!ws->ch[idx].w)
+		return -ENOENT;
+	ws->ch[idx] = (struct ws_chan){ .peer_fd = -1 };
+	ws->live--;
+	while (ws->n && !ws->ch[ws->n - 1].w)
+		ws->n--;
+	collect_peers(ws);
+	return 0;
 }
 
 enum uipc_wait_backend uipc_waitset_backend(const struct uipc_waitset *ws, const char **why)
@@ -104,7 +136,11 @@ static int scan(struct uipc_waitset *ws, int peers)
 
 	for (i = 0; i < ws->n; i++) {
 		struct ws_chan *c = &ws->ch[i];
-		int rc = c->check(c->arg);
+		int rc;
+
+		if (!c->w)
+			continue;
+		rc = c->check(c->arg);
 
 		if (rc > 0 || rc == -EPIPE) {
 			ws->hit = (int)i;
@@ -119,7 +155,7 @@ static int scan(struct uipc_waitset *ws, int peers)
 	for (i = 0; i < ws->n; i++) {
 		struct ws_chan *c = &ws->ch[i];
 
-		if (c->peer_fd < 0)
+		if (!c->w || c->peer_fd < 0)
 			continue;
 		ws->ep->st.syscalls += 2; /* fstat, poll */
 		/* Dead, but still drain first: check again after the poll. */
@@ -146,10 +182,10 @@ int uipc_waitset_wait(struct uipc_waitset *ws, int64_t timeout_ns, int *dead)
 	struct uipc_wait_ep *ep;
 	uint32_t *words[WAITSET_MAX], vals[WAITSET_MAX];
 	int64_t deadline = -1;
-	unsigned i;
+	unsigned i, m;
 	int rc;
 
-	if (!ws || !dead || ws->n == 0)
+	if (!ws || !dead || ws->live == 0)
 		return -EINVAL;
 	ep = ws->ep;
 	if (timeout_ns >= 0)
@@ -169,9 +205,11 @@ int uipc_waitset_wait(struct uipc_waitset *ws, int64_t timeout_ns, int *dead)
 			*dead = ws->hit_dead;
 			return ws->hit;
 		}
-		for (i = 0; i < ws->n; i++) {
-			vals[i] = uipc_wait_prepare(ws->ch[i].w, UIPC_WAITING_FUTEX);
-			words[i] = &ws->ch[i].w->futex;
+		for (i = m = 0; i < ws->n; i++) {
+			if (!ws->ch[i].w)
+				continue;
+			vals[m] = uipc_wait_prepare(ws->ch[i].w, UIPC_WAITING_FUTEX);
+			words[m++] = &ws->ch[i].w->futex;
 		}
 		rc = scan(ws, 1);
 		if (!rc && deadline >= 0) {
@@ -185,12 +223,12 @@ int uipc_waitset_wait(struct uipc_waitset *ws, int64_t timeout_ns, int *dead)
 			ep->st.parks++;
 			ep->st.syscalls++;
 			if (ep->backend == UIPC_BACKEND_URING_WAITV) {
-				prc = wait_uring_park(ep->u, words, vals, ws->n, 1, ws->peer_fds,
+				prc = wait_uring_park(ep->u, words, vals, m, 1, ws->peer_fds,
 						      (unsigned)ws->npeer, left);
 			} else {
 				if (ws->npeer && (left < 0 || left > WAIT_PEER_SLICE_NS))
 					left = WAIT_PEER_SLICE_NS;
-				prc = wait_futex_waitv(words, vals, ws->n,
+				prc = wait_futex_waitv(words, vals, m,
 						       left < 0 ? -1 : wait_now_ns() + left);
 			}
 			if (prc < 0 && prc != -EAGAIN && prc != -ETIMEDOUT && prc != -EINTR)
@@ -200,6 +238,7 @@ int uipc_waitset_wait(struct uipc_waitset *ws, int64_t timeout_ns, int *dead)
 		}
 		/* Ring words have one sleeper: ours to clear (wait.h). */
 		for (i = 0; i < ws->n; i++)
-			uipc_wait_cancel(ws->ch[i].w);
+			if (ws->ch[i].w)
+				uipc_wait_cancel(ws->ch[i].w);
 	}
 }

@@ -633,6 +633,59 @@ ParameterizedTest(int *backend, wait, waitset_channels_and_killed_peer, .timeout
 	munmap(cmd, 4096);
 }
 
+static int flag_ready(void *arg)
+{
+	return __atomic_load_n((int *)arg, __ATOMIC_ACQUIRE);
+}
+
+ParameterizedTestParameters(wait, waitset_remove_keeps_indices_and_reuses_the_slot)
+{
+	static int b[] = { UIPC_BACKEND_URING_WAITV, UIPC_BACKEND_WAITV };
+
+	return cr_make_param_array(int, b, 2);
+}
+
+/* Removal keeps the other channels' indices, ignores the removed one even
+ * when it is ready, and add() refills the hole. */
+ParameterizedTest(int *backend, wait, waitset_remove_keeps_indices_and_reuses_the_slot,
+		  .timeout = 30)
+{
+	struct uipc_wait_opts o = UIPC_WAIT_OPTS_INIT;
+	struct uipc_wait_word w[4] = { { 0 } };
+	int ready[4] = { 0 }, dead = 0, k;
+	struct uipc_waitset *ws;
+	const char *why;
+
+	if (*backend == UIPC_BACKEND_URING_WAITV && !uipc_wait_uring_probe(&why))
+		cr_skip_test("io_uring futex ops unavailable: %s", why);
+	o.backend = (enum uipc_wait_backend)*backend;
+	o.spin_ns = 0;
+	cr_assert_eq(uipc_waitset_create(3, &o, &ws), 0);
+	for (k = 0; k < 3; k++)
+		cr_assert_eq(uipc_waitset_add(ws, &w[k], flag_ready, &ready[k], -1), k);
+	cr_assert_eq(uipc_waitset_add(ws, &w[3], flag_ready, &ready[3], -1), -ENOSPC);
+	ready[1] = 1;
+	cr_assert_eq(uipc_waitset_wait(ws, 0, &dead), 1);
+	cr_assert_eq(uipc_waitset_remove(ws, 1), 0);
+	cr_assert_eq(uipc_waitset_remove(ws, 1), -ENOENT);
+	cr_assert_eq(uipc_waitset_remove(ws, 3), -EINVAL);
+	cr_assert_eq(uipc_waitset_remove(ws, -1), -EINVAL);
+	cr_assert_eq(uipc_waitset_wait(ws, 1000000, &dead), -ETIMEDOUT,
+		     "a removed channel is not watched, ready or not");
+	ready[2] = 1;
+	cr_assert_eq(uipc_waitset_wait(ws, 0, &dead), 2, "channel 2 keeps its index");
+	ready[2] = 0;
+	cr_assert_eq(uipc_waitset_add(ws, &w[3], flag_ready, &ready[3], -1), 1, "the hole refilled");
+	ready[3] = 1;
+	cr_assert_eq(uipc_waitset_wait(ws, 0, &dead), 1);
+	cr_assert_eq(dead, 0);
+	for (k = 0; k < 3; k++)
+		cr_assert_eq(uipc_waitset_remove(ws, k), 0);
+	cr_assert_eq(uipc_waitset_wait(ws, 0, &dead), -EINVAL, "nothing left to wait on");
+	cr_assert_eq(uipc_waitset_add(ws, &w[0], flag_ready, &ready[0], -1), 0);
+	uipc_waitset_destroy(ws);
+}
+
 /* ------------------------------------------------------------- stress */
 
 static uint64_t stress_handoffs(void)

@@ -395,18 +395,27 @@ UIPC_API void uipc_waitset_destroy(struct uipc_waitset *ws);
 /**
  * uipc_waitset_add() - add a channel: its wait word, its ready-check and
  * the liveness fd of its peer (-1: none).
- * Return: the channel's index, -ENOSPC (set full), -EINVAL.
+ * Return: the channel's index (the lowest free one), -ENOSPC (@max channels
+ * in the set), -EINVAL.
  */
 UIPC_API int uipc_waitset_add(struct uipc_waitset *ws, struct uipc_wait_word *w,
 			      uipc_wait_check_fn check, void *arg, int peer_fd);
+
+/**
+ * uipc_waitset_remove() - drop channel @idx (an index uipc_waitset_add()
+ * returned).  The other channels keep their indices; a later add may reuse
+ * @idx.  Not while another thread is inside uipc_waitset_wait() on @ws.
+ * Return: 0, -EINVAL (no such index), -ENOENT (already removed).
+ */
+UIPC_API int uipc_waitset_remove(struct uipc_waitset *ws, int idx);
 
 /**
  * uipc_waitset_wait() - sleep until a channel is ready or its peer died, or
  * the timeout passes (< 0 forever).  Channels are checked from 0; one whose
  * peer died is reported only once it has nothing ready (drained first).
  * Return: index of a ready channel (>= 0) with *@dead = 0; index of a
- * channel whose peer died with *@dead = 1; -ETIMEDOUT; or a check's
- * negative value.
+ * channel whose peer died with *@dead = 1; -ETIMEDOUT; -EINVAL (no
+ * channels); or a check's negative value.
  */
 UIPC_API int uipc_waitset_wait(struct uipc_waitset *ws, int64_t timeout_ns, int *dead);
 

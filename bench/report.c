@@ -137,7 +137,19 @@ void bench_report_results_json(FILE *f, const struct bench_result *r, size_t n)
 	fputs("  ]\n", f);
 }
 
+static void this_run_env(FILE *f, const void *ctx)
+{
+	(void)ctx;
+	bench_report_env_json(f);
+}
+
 int bench_report_json(const char *path, const struct bench_result *r, size_t n)
+{
+	return bench_report_json_env(path, r, n, this_run_env, NULL);
+}
+
+int bench_report_json_env(const char *path, const struct bench_result *r, size_t n,
+			  void (*write_env)(FILE *f, const void *ctx), const void *ctx)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
 	int rc = 0;
@@ -145,7 +157,7 @@ int bench_report_json(const char *path, const struct bench_result *r, size_t n)
 	if (!f)
 		return -errno;
 	fputs("{\n", f);
-	bench_report_env_json(f);
+	write_env(f, ctx);
 	fputs(",\n", f);
 	bench_report_results_json(f, r, n);
 	fputs("}\n", f);

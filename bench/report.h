@@ -59,7 +59,12 @@ void bench_collect_free(struct bench_collect *c);
 /* Write env + results to @path ("-" for stdout).  Return: 0 or -errno. */
 int bench_report_json(const char *path, const struct bench_result *r, size_t n);
 
-/* The `"results": [...]` member alone (for writers with their own env). */
+/* The same with the members before "results" written by @write_env (an
+ * "env" of one's own, e.g. the inputs' of a merged report). */
+int bench_report_json_env(const char *path, const struct bench_result *r, size_t n,
+			  void (*write_env)(FILE *f, const void *ctx), const void *ctx);
+
+/* The `"results": [...]` member alone. */
 void bench_report_results_json(FILE *f, const struct bench_result *r, size_t n);
 
 /* One row per transport and size: p50 .. max and the p50 ratio to uipc. */

@@ -404,44 +404,41 @@ out:
  * "merged_from" lists every file with its own (they may differ: other
  * pinning, other backing, another day).
  */
-static int write_json(const struct rp *rp, const char *path)
+static void merged_env(FILE *f, const void *ctx)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	int i, first = -1, rc = 0;
+	const struct rp *rp = ctx;
+	int i, first = -1;
 
-	if (!f) {
-		fprintf(stderr, "uipc-bench report: cannot write %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
 	for (i = 0; i < rp->ndocs && first < 0; i++)
 		if (rp->envs[i])
 			first = i;
-	fputs("{\n  \"env\": ", f);
+	fputs("  \"env\": ", f);
 	if (first >= 0)
 		json_write(f, rp->envs[first]);
 	else
 		fputs("{}", f);
-	if (rp->ndocs > 1) {
-		fputs(",\n  \"merged_from\": [\n", f);
-		for (i = 0; i < rp->ndocs; i++) {
-			fputs("    {\"file\": ", f);
-			bench_json_str(f, rp->paths[i]);
-			fputs(", \"env\": ", f);
-			if (rp->envs[i])
-				json_write(f, rp->envs[i]);
-			else
-				fputs("null", f);
-			fputs(i + 1 < rp->ndocs ? "},\n" : "}\n", f);
-		}
-		fputs("  ]", f);
+	if (rp->ndocs < 2)
+		return;
+	fputs(",\n  \"merged_from\": [\n", f);
+	for (i = 0; i < rp->ndocs; i++) {
+		fputs("    {\"file\": ", f);
+		bench_json_str(f, rp->paths[i]);
+		fputs(", \"env\": ", f);
+		if (rp->envs[i])
+			json_write(f, rp->envs[i]);
+		else
+			fputs("null", f);
+		fputs(i + 1 < rp->ndocs ? "},\n" : "}\n", f);
 	}
-	fputs(",\n", f);
-	bench_report_results_json(f, rp->r, rp->n);
-	fputs("}\n", f);
-	if (ferror(f))
-		rc = -EIO;
-	if (f != stdout && fclose(f))
-		rc = -errno;
+	fputs("  ]", f);
+}
+
+static int write_json(const struct rp *rp, const char *path)
+{
+	int rc = bench_report_json_env(path, rp->r, rp->n, merged_env, rp);
+
+	if (rc)
+		fprintf(stderr, "uipc-bench report: writing %s: %s\n", path, strerror(-rc));
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "clock.h"
 #include "env.h"
+#include "proc.h"
 #include "tp_uipc.h"
 
 struct bench_env bench_env;
@@ -221,4 +222,20 @@ void bench_env_set_argv(int argc, char **argv)
 const char *bench_env_argv(void)
 {
 	return run_argv;
+}
+
+int bench_begin(int cpu_a, int cpu_b)
+{
+	int rc;
+
+	bench_clock_init();
+	rc = bench_pin(cpu_a);
+	if (rc) {
+		fprintf(stderr, "uipc-bench: cannot pin to cpu %d: %s\n", cpu_a, strerror(-rc));
+		return rc;
+	}
+	bench_env_capture(cpu_a, cpu_b);
+	bench_env_print(stdout);
+	fflush(stdout);
+	return 0;
 }

@@ -43,6 +43,13 @@ void bench_env_note_seg(const char *backing, uint64_t page_size, int node,
 
 void bench_env_print(FILE *f);
 
+/*
+ * The start of a measuring subcommand: calibrate the clock, pin this
+ * process to @cpu_a, capture the environment for (@cpu_a, @cpu_b) and print
+ * it.  Return: 0, or -errno after saying on stderr that pinning failed.
+ */
+int bench_begin(int cpu_a, int cpu_b);
+
 /* The command line of this run, kept apart from the capture (which a
  * subcommand may redo) and written into the JSON env as "argv". */
 void bench_env_set_argv(int argc, char **argv);

@@ -131,24 +131,6 @@ static int parse(int argc, char **argv, struct pp_opts *o)
 	return 0;
 }
 
-/* A transport's own reason, copied (NULL stays NULL). */
-static const char *keep(const char *why)
-{
-	char *s = why ? strdup(why) : NULL;
-
-	return s || !why ? s : why;
-}
-
-/* A skip reason that outlives the transport's static string and errno. */
-static const char *reason(const char *why, int rc)
-{
-	char *s = NULL;
-
-	if (asprintf(&s, "%s (%s)", why ? why : "failed", strerror(-rc)) < 0)
-		return "failed";
-	return s;
-}
-
 int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 {
 	struct bench_result *res;
@@ -158,15 +140,8 @@ int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 
 	if (rc)
 		return rc > 0 ? 0 : 2;
-	bench_clock_init();
-	rc = bench_pin(o.cpu_a);
-	if (rc) {
-		fprintf(stderr, "uipc-bench: cannot pin to cpu %d: %s\n", o.cpu_a, strerror(-rc));
+	if (bench_begin(o.cpu_a, o.cpu_b))
 		return 1;
-	}
-	bench_env_capture(o.cpu_a, o.cpu_b);
-	bench_env_print(stdout);
-	fflush(stdout);
 
 	res = calloc((size_t)(o.nsizes * o.ntp), sizeof(*res));
 	if (!res)
@@ -184,7 +159,7 @@ int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 			bench_hist_init(x->hist);
 			if (o.tp[t]->unavailable)
 				/* copied: a transport may reuse one buffer for every size */
-				x->skipped = keep(o.tp[t]->unavailable(x->size));
+				x->skipped = bench_skip_copy(o.tp[t]->unavailable(x->size));
 		}
 		for (r = 0; r < o.rounds; r++) {
 			uint64_t n = o.count / o.rounds + (r + 1 == o.rounds ? o.count % o.rounds : 0);
@@ -209,7 +184,7 @@ int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 						(unsigned long long)o.rounds, x->transport);
 				rc = o.tp[ti]->pingpong(&cfg, record, x->hist, &why);
 				if (rc)
-					x->skipped = reason(why, rc);
+					x->skipped = bench_skip_reason(why, rc);
 			}
 		}
 	}
@@ -219,11 +194,8 @@ int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 	bench_env_print_seg(stdout);
 	bench_report_latency_table(stdout, res, (size_t)(o.nsizes * o.ntp));
 	rc = 0;
-	if (o.json) {
-		rc = bench_report_json(o.json, res, (size_t)(o.nsizes * o.ntp));
-		if (rc)
-			fprintf(stderr, "uipc-bench: writing %s: %s\n", o.json, strerror(-rc));
-	}
+	if (o.json)
+		rc = bench_report_json_or_say(o.json, res, (size_t)(o.nsizes * o.ntp));
 	if (col) {
 		if (!bench_collect_add(col, res, (size_t)(o.nsizes * o.ntp))) {
 			free(res); /* the rows, histograms included, are the collector's now */

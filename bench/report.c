@@ -148,6 +148,31 @@ int bench_report_json(const char *path, const struct bench_result *r, size_t n)
 	return bench_report_json_env(path, r, n, this_run_env, NULL);
 }
 
+int bench_report_json_or_say(const char *path, const struct bench_result *r, size_t n)
+{
+	int rc = bench_report_json(path, r, n);
+
+	if (rc)
+		fprintf(stderr, "uipc-bench: writing %s: %s\n", path, strerror(-rc));
+	return rc;
+}
+
+const char *bench_skip_copy(const char *why)
+{
+	char *s = why ? strdup(why) : NULL;
+
+	return s || !why ? s : why;
+}
+
+const char *bench_skip_reason(const char *why, int rc)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s (%s)", why ? why : "failed", strerror(-rc)) < 0)
+		return "failed";
+	return s;
+}
+
 int bench_report_json_env(const char *path, const struct bench_result *r, size_t n,
 			  void (*write_env)(FILE *f, const void *ctx), const void *ctx)
 {

@@ -59,6 +59,16 @@ void bench_collect_free(struct bench_collect *c);
 /* Write env + results to @path ("-" for stdout).  Return: 0 or -errno. */
 int bench_report_json(const char *path, const struct bench_result *r, size_t n);
 
+/* The same, saying on stderr what went wrong.  Return: 0 or -errno. */
+int bench_report_json_or_say(const char *path, const struct bench_result *r, size_t n);
+
+/* A skip reason that outlives a transport's static buffer: @why copied
+ * (NULL stays NULL; the original when out of memory). */
+const char *bench_skip_copy(const char *why);
+
+/* "@why (strerror(-@rc))" for a run that failed, owned by the row. */
+const char *bench_skip_reason(const char *why, int rc);
+
 /* The same with the members before "results" written by @write_env (an
  * "env" of one's own, e.g. the inputs' of a merged report). */
 int bench_report_json_env(const char *path, const struct bench_result *r, size_t n,

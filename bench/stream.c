@@ -132,23 +132,6 @@ static int parse(int argc, char **argv, struct st_opts *o)
 	return 0;
 }
 
-/* A transport's own reason, copied (NULL stays NULL). */
-static const char *keep(const char *why)
-{
-	char *s = why ? strdup(why) : NULL;
-
-	return s || !why ? s : why;
-}
-
-static const char *reason(const char *why, int rc)
-{
-	char *s = NULL;
-
-	if (asprintf(&s, "%s (%s)", why ? why : "failed", strerror(-rc)) < 0)
-		return "failed";
-	return s;
-}
-
 int bench_stream_main(int argc, char **argv, struct bench_collect *col)
 {
 	struct bench_result *res;
@@ -158,15 +141,8 @@ int bench_stream_main(int argc, char **argv, struct bench_collect *col)
 
 	if (rc)
 		return rc > 0 ? 0 : 2;
-	bench_clock_init();
-	rc = bench_pin(o.cpu_a);
-	if (rc) {
-		fprintf(stderr, "uipc-bench: cannot pin to cpu %d: %s\n", o.cpu_a, strerror(-rc));
+	if (bench_begin(o.cpu_a, o.cpu_b))
 		return 1;
-	}
-	bench_env_capture(o.cpu_a, o.cpu_b);
-	bench_env_print(stdout);
-	fflush(stdout);
 
 	nres = o.nsizes * o.nbatches * o.ntp;
 	res = calloc((size_t)nres, sizeof(*res));
@@ -189,7 +165,7 @@ int bench_stream_main(int argc, char **argv, struct bench_collect *col)
 				row[t].verified = 1;
 				if (o.tp[t]->unavailable)
 					/* copied: a transport may reuse one buffer for every size */
-					row[t].skipped = keep(o.tp[t]->unavailable(o.sizes[s]));
+					row[t].skipped = bench_skip_copy(o.tp[t]->unavailable(o.sizes[s]));
 			}
 			for (r = 0; r < o.rounds; r++) {
 				for (t = 0; t < o.ntp; t++) {
@@ -214,7 +190,7 @@ int bench_stream_main(int argc, char **argv, struct bench_collect *col)
 							(unsigned long long)o.rounds, x->transport);
 					rc = o.tp[ti]->stream(&cfg, &sr, &why);
 					if (rc) {
-						x->skipped = reason(why, rc);
+						x->skipped = bench_skip_reason(why, rc);
 						continue;
 					}
 					x->msgs += sr.msgs;
@@ -238,11 +214,8 @@ int bench_stream_main(int argc, char **argv, struct bench_collect *col)
 	bench_env_print_seg(stdout);
 	bench_report_stream_table(stdout, res, (size_t)nres);
 	rc = 0;
-	if (o.json) {
-		rc = bench_report_json(o.json, res, (size_t)nres);
-		if (rc)
-			fprintf(stderr, "uipc-bench: writing %s: %s\n", o.json, strerror(-rc));
-	}
+	if (o.json)
+		rc = bench_report_json_or_say(o.json, res, (size_t)nres);
 	for (s = 0; s < nres; s++)
 		if (!res[s].verified && !res[s].skipped)
 			rc = -EBADMSG;

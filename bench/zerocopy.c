@@ -408,15 +408,8 @@ int bench_zerocopy_main(int argc, char **argv, struct bench_collect *col)
 		if (sizes[s] % 8 || !sizes[s] || sizes[s] > (256u << 20))
 			return bench_bad_arg("zerocopy", "--sizes (multiples of 8)", sizes_s), 2;
 
-	bench_clock_init();
-	rc = bench_pin(cpu_a);
-	if (rc) {
-		fprintf(stderr, "uipc-bench: cannot pin to cpu %d: %s\n", cpu_a, strerror(-rc));
+	if (bench_begin(cpu_a, cpu_b))
 		return 1;
-	}
-	bench_env_capture(cpu_a, cpu_b);
-	bench_env_print(stdout);
-	fflush(stdout);
 	nres = (size_t)nsizes * NKINDS;
 	res = calloc(nres, sizeof(*res));
 	if (!res)
@@ -489,11 +482,8 @@ int bench_zerocopy_main(int argc, char **argv, struct bench_collect *col)
 	putchar('\n');
 	bench_zc_summary(stdout, res, nres, 0);
 	rc = 0;
-	if (json) {
-		rc = bench_report_json(json, res, nres);
-		if (rc)
-			fprintf(stderr, "uipc-bench: writing %s: %s\n", json, strerror(-rc));
-	}
+	if (json)
+		rc = bench_report_json_or_say(json, res, nres);
 	if (col) {
 		if (!bench_collect_add(col, res, nres)) {
 			free(res); /* the rows, histograms included, are the collector's now */

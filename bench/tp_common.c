@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -171,5 +172,89 @@ int tp_bytestream_sink(int fd, ssize_t (*read_some)(int fd, void *buf, size_t n)
 out:
 	free(buf);
 	free(pat);
+	return err;
+}
+
+struct bs_sink {
+	int fd;
+	ssize_t (*read_some)(int fd, void *buf, size_t n);
+	size_t size;
+	unsigned batch;
+	uint64_t total;
+	struct bench_stream_result *res; /* shared page */
+};
+
+static int bs_sink_main(void *arg)
+{
+	const struct bs_sink *k = arg;
+
+	return tp_bytestream_sink(k->fd, k->read_some, k->size, k->batch, k->total, k->res);
+}
+
+int tp_bytestream_stream(const struct bench_stream_cfg *cfg, int tx, int rx,
+			 int (*write_all)(int fd, const void *buf, size_t n),
+			 ssize_t (*read_some)(int fd, void *buf, size_t n), const char *io_why,
+			 struct bench_stream_result *res, const char **why)
+{
+	struct bs_sink k = { .fd = rx, .read_some = read_some, .size = cfg->size };
+	size_t batch = cfg->batch ? cfg->batch : 1;
+	struct tp_affinity aff;
+	uint64_t sent = 0;
+	uint8_t *buf;
+	int err = 0;
+	pid_t pid;
+
+	if (!cfg->size) {
+		close(rx);
+		*why = "a byte stream cannot carry empty messages";
+		return -ENOTSUP;
+	}
+	/* A batch is one write of up to ~1 MiB: beyond that it buys nothing. */
+	if (batch * cfg->size > (1u << 20))
+		batch = (1u << 20) / cfg->size ? (1u << 20) / cfg->size : 1;
+	k.batch = (unsigned)batch;
+	k.total = tp_stream_warmup(cfg->size) + cfg->count;
+	k.res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	buf = malloc(batch * cfg->size);
+	if (k.res == MAP_FAILED || !buf) {
+		close(rx);
+		*why = "out of memory";
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(k.res, 0, sizeof(*k.res));
+	for (size_t i = 0; i < batch; i++)
+		tp_fill_pattern(buf + i * cfg->size, cfg->size);
+	pid = bench_spawn(cfg->cpu_rx, bs_sink_main, &k);
+	close(rx);
+	if (pid < 0) {
+		*why = "fork failed";
+		err = pid;
+		goto out;
+	}
+	tp_pin_parent(cfg->cpu_tx, &aff);
+	while (sent < k.total) {
+		size_t i, n = k.total - sent < batch ? k.total - sent : batch;
+
+		for (i = 0; i < n; i++)
+			tp_stamp(buf + i * cfg->size, cfg->size, sent + i);
+		err = write_all(tx, buf, n * cfg->size);
+		if (err) {
+			*why = io_why;
+			break;
+		}
+		sent += n;
+	}
+	tp_unpin_parent(&aff);
+	if (err)
+		tp_abort_peer(pid);
+	else
+		err = tp_reap_peer(pid, why);
+	if (!err)
+		*res = *k.res;
+out:
+	if (k.res != MAP_FAILED)
+		munmap(k.res, sizeof(*res));
+	free(buf);
 	return err;
 }

@@ -2,9 +2,10 @@
 /*
  * What every kernel baseline (tp_pipe.c, tp_seqpacket.c, ...) does around
  * its forked peer: collect it, kill it after a failure, and pin the
- * measuring side for the run only; and the ping side of the baselines
- * whose round trip is a send and a receive on file descriptors.  The
- * payload is in tp_pattern.h.
+ * measuring side for the run only; the ping side of the baselines whose
+ * round trip is a send and a receive on file descriptors; and both sides
+ * of the byte-stream baselines' stream mode.  The payload is in
+ * tp_pattern.h.
  */
 #ifndef UIPC_BENCH_TP_COMMON_H
 #define UIPC_BENCH_TP_COMMON_H
@@ -87,5 +88,19 @@ int tp_fd_echo(int rx, int tx, size_t size, uint64_t total,
  */
 int tp_bytestream_sink(int fd, ssize_t (*read_some)(int fd, void *buf, size_t n), size_t size,
 		       unsigned batch, uint64_t total, struct bench_stream_result *res);
+
+/*
+ * Stream mode of a byte-stream baseline (pipe, TCP): fork a
+ * tp_bytestream_sink() reading @rx on cfg->cpu_rx, pin ourselves to
+ * cfg->cpu_tx and @write_all warm-up + count stamped messages to @tx,
+ * cfg->batch per call (at most ~1 MiB per call), then collect the sink and
+ * copy its result into @res.  @rx is closed here once the sink runs (or
+ * fails to); @tx stays the caller's.  Return: 0, or -errno with *@why set
+ * (@io_why when a write fails).
+ */
+int tp_bytestream_stream(const struct bench_stream_cfg *cfg, int tx, int rx,
+			 int (*write_all)(int fd, const void *buf, size_t n),
+			 ssize_t (*read_some)(int fd, void *buf, size_t n), const char *io_why,
+			 struct bench_stream_result *res, const char **why);
 
 #endif /* UIPC_BENCH_TP_COMMON_H */

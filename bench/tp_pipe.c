@@ -11,21 +11,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "proc.h"
 #include "tp_common.h"
-#include "tp_pattern.h"
 #include "transport.h"
 
 /* ------------------------------------------------------------ pipe I/O */
@@ -90,8 +80,6 @@ struct pipe_run {
 	int rx, tx; /* the peer's ends */
 	size_t size;
 	uint64_t total;
-	unsigned batch;
-	struct bench_stream_result *res; /* shared page, stream only */
 };
 
 static int set_nonblock(int fd)
@@ -160,93 +148,23 @@ static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, voi
 	return err;
 }
 
-/*
- * Receiver: reads whatever is available into a buffer of a few messages
- * (as a real byte-stream reader would) and checks every complete one.
- */
-static int sink_main(void *arg)
-{
-	struct pipe_run *r = arg;
-
-	return tp_bytestream_sink(r->rx, xread_some, r->size, r->batch, r->total, r->res);
-}
-
 static int stream_common(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,
 			 const char **why, int spin)
 {
-	int ab[2], ba[2], err;
-	struct tp_affinity aff;
-	struct pipe_run r = { .size = cfg->size };
-	size_t batch = cfg->batch ? cfg->batch : 1, cap;
+	int ab[2], ba[2], err = open_pipes(ab, ba, spin);
 	void (*old_pipe)(int);
-	uint8_t *buf;
-	uint64_t sent = 0;
-	pid_t pid;
 
-	if (!cfg->size) {
-		*why = "a byte stream cannot carry empty messages";
-		return -ENOTSUP;
-	}
-	/* Keep a batch's buffer near 1 MiB: beyond that a bigger write buys nothing. */
-	if (batch * cfg->size > (1u << 20))
-		batch = (1u << 20) / cfg->size ? (1u << 20) / cfg->size : 1;
-	cap = batch * cfg->size;
-	r.batch = (unsigned)batch;
-	r.total = tp_stream_warmup(cfg->size) + cfg->count;
-	r.res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	buf = malloc(cap);
-	if (r.res == MAP_FAILED || !buf) {
-		*why = "out of memory";
-		err = -ENOMEM;
-		goto out_mem;
-	}
-	memset(r.res, 0, sizeof(*r.res));
-	for (size_t k = 0; k < batch; k++)
-		tp_fill_pattern(buf + k * cfg->size, cfg->size);
-	err = open_pipes(ab, ba, spin);
 	if (err) {
 		*why = "pipe2 failed";
-		goto out_mem;
+		return err;
 	}
-	r.rx = ab[0];
-	old_pipe = signal(SIGPIPE, SIG_IGN);
-	pid = bench_spawn(cfg->cpu_rx, sink_main, &r);
-	close(ab[0]);
-	close(ba[0]);
+	close(ba[0]); /* one direction is enough here */
 	close(ba[1]);
-	if (pid < 0) {
-		close(ab[1]);
-		*why = "fork failed";
-		err = pid;
-		goto out_sig;
-	}
-	tp_pin_parent(cfg->cpu_tx, &aff);
-	while (sent < r.total) {
-		size_t k, n = r.total - sent < batch ? r.total - sent : batch;
-
-		for (k = 0; k < n; k++)
-			tp_stamp(buf + k * cfg->size, cfg->size, sent + k);
-		err = xwrite(ab[1], buf, n * cfg->size);
-		if (err) {
-			*why = "pipe write failed (receiver gone?)";
-			break;
-		}
-		sent += n;
-	}
-	tp_unpin_parent(&aff);
+	old_pipe = signal(SIGPIPE, SIG_IGN);
+	err = tp_bytestream_stream(cfg, ab[1], ab[0], xwrite, xread_some,
+				   "pipe write failed (receiver gone?)", res, why);
 	close(ab[1]);
-	if (err)
-		tp_abort_peer(pid);
-	else
-		err = tp_reap_peer(pid, why);
-	if (!err)
-		*res = *r.res;
-out_sig:
 	signal(SIGPIPE, old_pipe);
-out_mem:
-	if (r.res != MAP_FAILED)
-		munmap(r.res, sizeof(*res));
-	free(buf);
 	return err;
 }
 

@@ -8,20 +8,11 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "proc.h"
 #include "tp_common.h"
-#include "tp_pattern.h"
 #include "transport.h"
 
 /* ------------------------------------------------------------- TCP I/O */
@@ -132,8 +123,6 @@ struct tcp_run {
 	int fd; /* the peer's end */
 	size_t size;
 	uint64_t total;
-	unsigned batch;
-	struct bench_stream_result *res; /* shared page, stream only */
 };
 
 /* Echo every message back unchanged. */
@@ -168,86 +157,16 @@ static int tcp_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 	return err;
 }
 
-/*
- * Receiver: reads whatever has arrived into a buffer of a few messages
- * (as a real byte-stream reader would) and checks every complete one.
- */
-static int sink_main(void *arg)
-{
-	struct tcp_run *r = arg;
-
-	return tp_bytestream_sink(r->fd, xrecv_some, r->size, r->batch, r->total, r->res);
-}
-
 static int tcp_stream(const struct bench_stream_cfg *cfg, struct bench_stream_result *res,
 		      const char **why)
 {
-	struct tcp_run r = { .size = cfg->size };
-	size_t batch = cfg->batch ? cfg->batch : 1, cap;
-	struct tp_affinity aff;
-	uint64_t sent = 0;
-	uint8_t *buf = NULL;
-	int fd[2] = { -1, -1 }, err;
-	pid_t pid;
+	int fd[2], err = tcp_pair(fd, why);
 
-	if (!cfg->size) {
-		*why = "a byte stream cannot carry empty messages";
-		return -ENOTSUP;
-	}
-	/* A batch is one send() of up to ~1 MiB: beyond that it buys nothing. */
-	if (batch * cfg->size > (1u << 20))
-		batch = (1u << 20) / cfg->size ? (1u << 20) / cfg->size : 1;
-	cap = batch * cfg->size;
-	r.batch = (unsigned)batch;
-	r.total = tp_stream_warmup(cfg->size) + cfg->count;
-	r.res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	buf = malloc(cap);
-	if (r.res == MAP_FAILED || !buf) {
-		*why = "out of memory";
-		err = -ENOMEM;
-		goto out;
-	}
-	memset(r.res, 0, sizeof(*r.res));
-	for (size_t k = 0; k < batch; k++)
-		tp_fill_pattern(buf + k * cfg->size, cfg->size);
-	err = tcp_pair(fd, why);
 	if (err)
-		goto out;
-	r.fd = fd[1];
-	pid = bench_spawn(cfg->cpu_rx, sink_main, &r);
-	close(fd[1]);
-	fd[1] = -1;
-	if (pid < 0) {
-		*why = "fork failed";
-		err = pid;
-		goto out;
-	}
-	tp_pin_parent(cfg->cpu_tx, &aff);
-	while (sent < r.total) {
-		size_t k, n = r.total - sent < batch ? r.total - sent : batch;
-
-		for (k = 0; k < n; k++)
-			tp_stamp(buf + k * cfg->size, cfg->size, sent + k);
-		err = xsend(fd[0], buf, n * cfg->size);
-		if (err) {
-			*why = "TCP send failed (receiver gone?)";
-			break;
-		}
-		sent += n;
-	}
-	tp_unpin_parent(&aff);
-	if (err)
-		tp_abort_peer(pid);
-	else
-		err = tp_reap_peer(pid, why);
-	if (!err)
-		*res = *r.res;
-out:
-	if (fd[0] >= 0)
-		close(fd[0]);
-	if (r.res != MAP_FAILED)
-		munmap(r.res, sizeof(*res));
-	free(buf);
+		return err;
+	err = tp_bytestream_stream(cfg, fd[0], fd[1], xsend, xrecv_some,
+				   "TCP send failed (receiver gone?)", res, why);
+	close(fd[0]);
 	return err;
 }
 

@@ -101,11 +101,15 @@ static int open_pipes(int ab[2], int ba[2], int spin)
 		return e;
 	}
 	if (spin) {
-		int fds[4] = { ab[0], ab[1], ba[0], ba[1] };
+		int fds[4] = { ab[0], ab[1], ba[0], ba[1] }, i, e = 0;
 
-		for (int i = 0; i < 4; i++)
-			if (set_nonblock(fds[i]))
-				return -errno;
+		for (i = 0; i < 4 && !e; i++)
+			e = set_nonblock(fds[i]);
+		if (e) {
+			for (i = 0; i < 4; i++)
+				close(fds[i]);
+			return e;
+		}
 	}
 	return 0;
 }

@@ -59,10 +59,47 @@ static void close_peer_ends(const struct tp_fd_pp *io)
 			close(io->peer[k]);
 }
 
+/* The peer's side: receive @total messages of @size bytes on @rx and send
+ * each back on @tx, with the ping side's calls (the buffer has the spare
+ * byte @recv may use).  Return: 0, -ENOMEM, or the first error. */
+static int fd_echo(int rx, int tx, size_t size, uint64_t total,
+		   int (*recv)(int fd, void *buf, size_t n),
+		   int (*send)(int fd, const void *buf, size_t n))
+{
+	uint8_t *buf = malloc(size + 1);
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < total && !err; i++) {
+		err = recv(rx, buf, size);
+		if (!err)
+			err = send(tx, buf, size);
+	}
+	free(buf);
+	return err;
+}
+
+struct echo_arg {
+	const struct tp_fd_pp *io;
+	size_t size;
+	uint64_t total;
+};
+
+static int fd_echo_main(void *arg)
+{
+	const struct echo_arg *e = arg;
+	const struct tp_fd_pp *io = e->io;
+
+	return fd_echo(io->peer[0], io->peer[1] >= 0 ? io->peer[1] : io->peer[0], e->size,
+			  e->total, io->recv, io->send);
+}
+
 int tp_fd_pingpong(const struct bench_pp_cfg *cfg, const struct tp_fd_pp *io,
 		   bench_sample_fn sample, void *ctx, const char **why)
 {
 	uint64_t total = cfg->warmup + cfg->count;
+	struct echo_arg echo = { .io = io, .size = cfg->size, .total = total };
 	struct tp_affinity aff;
 	uint8_t *msg = malloc(cfg->size), *back = malloc(cfg->size + 1);
 	int err = 0;
@@ -75,7 +112,7 @@ int tp_fd_pingpong(const struct bench_pp_cfg *cfg, const struct tp_fd_pp *io,
 		goto out;
 	}
 	tp_fill_pattern(msg, cfg->size);
-	pid = bench_spawn(cfg->cpu_pong, io->pong_main, io->pong_arg);
+	pid = bench_spawn(cfg->cpu_pong, fd_echo_main, &echo);
 	/* Only the peer holds its ends now: its death is end of file here. */
 	close_peer_ends(io);
 	if (pid < 0) {
@@ -116,23 +153,6 @@ out:
 	return err;
 }
 
-int tp_fd_echo(int rx, int tx, size_t size, uint64_t total,
-	       int (*recv)(int fd, void *buf, size_t n),
-	       int (*send)(int fd, const void *buf, size_t n))
-{
-	uint8_t *buf = malloc(size + 1);
-	int err = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	for (uint64_t i = 0; i < total && !err; i++) {
-		err = recv(rx, buf, size);
-		if (!err)
-			err = send(tx, buf, size);
-	}
-	free(buf);
-	return err;
-}
 
 int tp_bytestream_sink(int fd, ssize_t (*read_some)(int fd, void *buf, size_t n), size_t size,
 		       unsigned batch, uint64_t total, struct bench_stream_result *res)

@@ -48,17 +48,18 @@ void tp_unpin_parent(struct tp_affinity *a);
  */
 struct tp_fd_pp {
 	int tx, rx; /* our ends: the ping is sent on tx, the reply read on rx */
-	int peer[2]; /* the peer's ends (-1: none), closed here once it runs */
+	/* The peer's ends, closed here once it runs: it reads peer[0] and
+	 * writes peer[1], or peer[0] too when peer[1] is -1 (a socket). */
+	int peer[2];
 	int (*send)(int fd, const void *buf, size_t n);
 	int (*recv)(int fd, void *buf, size_t n);
-	int (*pong_main)(void *arg); /* echoes warmup + count messages */
-	void *pong_arg;
 	const char *io_why; /* *why when a send or receive fails */
 };
 
 /*
- * Fork @io->pong_main on cfg->cpu_pong, pin ourselves to cfg->cpu_ping and
- * time warmup + count round trips of a stamped pattern, checking each echo
+ * Fork a peer on cfg->cpu_pong that echoes every message back with the
+ * same @io->recv and @io->send, pin ourselves to cfg->cpu_ping and time
+ * warmup + count round trips of a stamped pattern, checking each echo
  * and sampling those after the warm-up.  A failed run kills the peer, a
  * good one reaps it.  The peer's ends are closed whatever happens; ours
  * are the caller's to close.  Return: 0, or -errno with *@why set
@@ -67,16 +68,6 @@ struct tp_fd_pp {
  */
 int tp_fd_pingpong(const struct bench_pp_cfg *cfg, const struct tp_fd_pp *io,
 		   bench_sample_fn sample, void *ctx, const char **why);
-
-/*
- * The pong side of a file-descriptor baseline: receive @total messages of
- * @size bytes on @rx and send each back on @tx, with the same calls as the
- * ping side (the buffer has one spare byte for @recv, see above).
- * Return: 0, -ENOMEM, or the first error of @recv / @send.
- */
-int tp_fd_echo(int rx, int tx, size_t size, uint64_t total,
-	       int (*recv)(int fd, void *buf, size_t n),
-	       int (*send)(int fd, const void *buf, size_t n));
 
 /*
  * A byte-stream receiver for stream mode: read whatever has arrived on @fd

@@ -76,12 +76,6 @@ static ssize_t xread_some(int fd, void *buf, size_t n)
 	}
 }
 
-struct pipe_run {
-	int rx, tx; /* the peer's ends */
-	size_t size;
-	uint64_t total;
-};
-
 static int set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -114,20 +108,11 @@ static int open_pipes(int ab[2], int ba[2], int spin)
 	return 0;
 }
 
-/* Echo every message back unchanged. */
-static int pong_main(void *arg)
-{
-	struct pipe_run *r = arg;
-
-	return tp_fd_echo(r->rx, r->tx, r->size, r->total, xread, xwrite);
-}
-
 static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
 		     const char **why, int spin)
 {
-	struct pipe_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
-	struct tp_fd_pp io = { .send = xwrite, .recv = xread, .pong_main = pong_main,
-			       .pong_arg = &r, .io_why = "pipe read/write failed (peer gone?)" };
+	struct tp_fd_pp io = { .send = xwrite, .recv = xread,
+			       .io_why = "pipe read/write failed (peer gone?)" };
 	int ab[2], ba[2], err;
 	void (*old_pipe)(int);
 
@@ -140,8 +125,8 @@ static int pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample, voi
 		*why = "pipe2 failed";
 		return err;
 	}
-	r.rx = io.peer[0] = ab[0];
-	r.tx = io.peer[1] = ba[1];
+	io.peer[0] = ab[0];
+	io.peer[1] = ba[1];
 	io.tx = ab[1];
 	io.rx = ba[0];
 	old_pipe = signal(SIGPIPE, SIG_IGN);

@@ -128,28 +128,20 @@ static int seq_pair(int fd[2], size_t size, unsigned depth, const char **why)
 	return err;
 }
 
+/* The stream receiver's arguments. */
 struct seq_run {
 	int fd; /* the peer's end */
 	size_t size;
 	uint64_t total;
 	unsigned batch;
-	struct bench_stream_result *res; /* shared page, stream only */
+	struct bench_stream_result *res; /* shared page */
 };
-
-/* Echo every message back unchanged. */
-static int pong_main(void *arg)
-{
-	struct seq_run *r = arg;
-
-	return tp_fd_echo(r->fd, r->fd, r->size, r->total, msg_recv, msg_send);
-}
 
 static int seq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
 			const char **why)
 {
-	struct seq_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
-	struct tp_fd_pp io = { .send = msg_send, .recv = msg_recv, .pong_main = pong_main,
-			       .pong_arg = &r, .io_why = "seqpacket send/recv failed (peer gone?)" };
+	struct tp_fd_pp io = { .send = msg_send, .recv = msg_recv,
+			       .io_why = "seqpacket send/recv failed (peer gone?)" };
 	int fd[2], err;
 
 	/* A 0-byte read is indistinguishable from the peer hanging up. */
@@ -160,7 +152,6 @@ static int seq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 	err = seq_pair(fd, cfg->size, 2, why);
 	if (err)
 		return err;
-	r.fd = fd[1];
 	io.tx = io.rx = fd[0];
 	io.peer[0] = fd[1];
 	io.peer[1] = -1;

@@ -119,26 +119,11 @@ out:
 	return err;
 }
 
-struct tcp_run {
-	int fd; /* the peer's end */
-	size_t size;
-	uint64_t total;
-};
-
-/* Echo every message back unchanged. */
-static int pong_main(void *arg)
-{
-	struct tcp_run *r = arg;
-
-	return tp_fd_echo(r->fd, r->fd, r->size, r->total, xrecv, xsend);
-}
-
 static int tcp_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void *ctx,
 			const char **why)
 {
-	struct tcp_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
-	struct tp_fd_pp io = { .send = xsend, .recv = xrecv, .pong_main = pong_main,
-			       .pong_arg = &r, .io_why = "TCP send/recv failed (peer gone?)" };
+	struct tp_fd_pp io = { .send = xsend, .recv = xrecv,
+			       .io_why = "TCP send/recv failed (peer gone?)" };
 	int fd[2], err;
 
 	if (!cfg->size) {
@@ -148,7 +133,6 @@ static int tcp_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 	err = tcp_pair(fd, why);
 	if (err)
 		return err;
-	r.fd = fd[1];
 	io.tx = io.rx = fd[0];
 	io.peer[0] = fd[1];
 	io.peer[1] = -1;

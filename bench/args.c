@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "cmds.h"
 #include "transports.h"
 
 int bench_parse_u64(const char *s, uint64_t *out)
@@ -133,4 +134,26 @@ int bench_parse_transports(const char *s, size_t need, const struct bench_transp
 	if (!rc && n == 0)
 		rc = -EINVAL;
 	return rc ? rc : n;
+}
+
+int bench_run_opt(const char *cmd, int c, const char *arg, struct bench_run_opts *o)
+{
+	switch (c) {
+	case 'n':
+		if (bench_parse_u64(arg, &o->count) || !o->count)
+			return bench_bad_arg(cmd, "--count", arg);
+		return 1;
+	case 'c':
+		if (bench_parse_cpus(arg, &o->cpu_a, &o->cpu_b))
+			return bench_bad_arg(cmd, "--cpus", arg);
+		return 1;
+	case 'j':
+		o->json = arg;
+		return 1;
+	case 'q':
+		o->quiet = 1;
+		return 1;
+	default:
+		return 0;
+	}
 }

@@ -26,4 +26,19 @@ int bench_parse_cpus(const char *s, int *a, int *b);
 int bench_parse_transports(const char *s, size_t need, const struct bench_transport **out,
 			   size_t max, const char **bad);
 
+/* The options every measuring subcommand takes. */
+struct bench_run_opts {
+	uint64_t count; /* -n/--count, > 0 */
+	int cpu_a, cpu_b; /* -c/--cpus A,B */
+	const char *json; /* -j/--json FILE */
+	int quiet; /* -q/--quiet */
+};
+
+/*
+ * Take getopt's option @c with @arg into @o when it is one of those.
+ * Return: 1 taken, 0 not one of them, -EINVAL a bad value (said on stderr
+ * for subcommand @cmd).
+ */
+int bench_run_opt(const char *cmd, int c, const char *arg, struct bench_run_opts *o);
+
 #endif /* UIPC_BENCH_ARGS_H */

@@ -42,10 +42,8 @@ struct pp_opts {
 	int ntp;
 	uint64_t sizes[MAX_SIZES];
 	int nsizes;
-	uint64_t count, warmup, rounds;
-	int cpu_a, cpu_b;
-	const char *json;
-	int quiet;
+	struct bench_run_opts run;
+	uint64_t warmup, rounds;
 };
 
 static void record(void *ctx, uint64_t ns)
@@ -72,11 +70,11 @@ static int parse(int argc, char **argv, struct pp_opts *o)
 	int c, rc;
 
 	memset(o, 0, sizeof(*o));
-	o->count = 100000;
+	o->run.count = 100000;
 	o->warmup = 10000;
 	o->rounds = 5;
-	o->cpu_a = 0;
-	o->cpu_b = 1;
+	o->run.cpu_a = 0;
+	o->run.cpu_b = 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:s:n:w:r:c:j:qh", lo, NULL)) != -1) {
 		switch (c) {
@@ -86,11 +84,6 @@ static int parse(int argc, char **argv, struct pp_opts *o)
 		case 's':
 			sizes = optarg;
 			break;
-		case 'n':
-			rc = bench_parse_u64(optarg, &o->count);
-			if (rc || !o->count)
-				return bench_bad_arg("pingpong", "--count", optarg);
-			break;
 		case 'w':
 			if (bench_parse_u64(optarg, &o->warmup))
 				return bench_bad_arg("pingpong", "--warmup", optarg);
@@ -99,22 +92,17 @@ static int parse(int argc, char **argv, struct pp_opts *o)
 			if (bench_parse_u64(optarg, &o->rounds) || !o->rounds || o->rounds > 1000)
 				return bench_bad_arg("pingpong", "--rounds", optarg);
 			break;
-		case 'c':
-			if (bench_parse_cpus(optarg, &o->cpu_a, &o->cpu_b))
-				return bench_bad_arg("pingpong", "--cpus", optarg);
-			break;
-		case 'j':
-			o->json = optarg;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
 		case 'h':
 			fputs(pp_usage, stdout);
 			return 1;
 		default:
-			fputs(pp_usage, stderr);
-			return -EINVAL;
+			rc = bench_run_opt("pingpong", c, optarg, &o->run);
+			if (rc < 0)
+				return rc;
+			if (!rc) {
+				fputs(pp_usage, stderr);
+				return -EINVAL;
+			}
 		}
 	}
 	if (optind < argc)
@@ -126,8 +114,8 @@ static int parse(int argc, char **argv, struct pp_opts *o)
 	o->nsizes = bench_parse_list(sizes, o->sizes, MAX_SIZES);
 	if (o->nsizes < 0)
 		return bench_bad_arg("pingpong", "--sizes", sizes);
-	if (o->rounds > o->count)
-		o->rounds = o->count;
+	if (o->rounds > o->run.count)
+		o->rounds = o->run.count;
 	return 0;
 }
 
@@ -140,7 +128,7 @@ int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 
 	if (rc)
 		return rc > 0 ? 0 : 2;
-	if (bench_begin(o.cpu_a, o.cpu_b))
+	if (bench_begin(o.run.cpu_a, o.run.cpu_b))
 		return 1;
 
 	res = calloc((size_t)(o.nsizes * o.ntp), sizeof(*res));
@@ -162,7 +150,7 @@ int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 				x->skipped = bench_skip_copy(o.tp[t]->unavailable(x->size));
 		}
 		for (r = 0; r < o.rounds; r++) {
-			uint64_t n = o.count / o.rounds + (r + 1 == o.rounds ? o.count % o.rounds : 0);
+			uint64_t n = o.run.count / o.rounds + (r + 1 == o.rounds ? o.run.count % o.rounds : 0);
 
 			for (t = 0; t < o.ntp; t++) {
 				int ti = (int)((t + r) % (uint64_t)o.ntp);
@@ -171,14 +159,14 @@ int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 					.size = x->size,
 					.count = n,
 					.warmup = o.warmup,
-					.cpu_ping = o.cpu_a,
-					.cpu_pong = o.cpu_b,
+					.cpu_ping = o.run.cpu_a,
+					.cpu_pong = o.run.cpu_b,
 				};
 				const char *why = NULL;
 
 				if (x->skipped)
 					continue;
-				if (!o.quiet)
+				if (!o.run.quiet)
 					fprintf(stderr, "pingpong size %zu round %llu/%llu %-12s\r",
 						x->size, (unsigned long long)r + 1,
 						(unsigned long long)o.rounds, x->transport);
@@ -188,14 +176,14 @@ int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 			}
 		}
 	}
-	if (!o.quiet)
+	if (!o.run.quiet)
 		fprintf(stderr, "%-60s\r", "");
 	putchar('\n');
 	bench_env_print_seg(stdout);
 	bench_report_latency_table(stdout, res, (size_t)(o.nsizes * o.ntp));
 	rc = 0;
-	if (o.json)
-		rc = bench_report_json_or_say(o.json, res, (size_t)(o.nsizes * o.ntp));
+	if (o.run.json)
+		rc = bench_report_json_or_say(o.run.json, res, (size_t)(o.nsizes * o.ntp));
 	if (col) {
 		if (!bench_collect_add(col, res, (size_t)(o.nsizes * o.ntp))) {
 			free(res); /* the rows, histograms included, are the collector's now */

@@ -44,10 +44,8 @@ struct st_opts {
 	int ntp;
 	uint64_t sizes[MAX_LIST], batches[MAX_LIST];
 	int nsizes, nbatches;
-	uint64_t count, rounds;
-	int cpu_a, cpu_b;
-	const char *json;
-	int quiet;
+	struct bench_run_opts run;
+	uint64_t rounds;
 };
 
 static int parse(int argc, char **argv, struct st_opts *o)
@@ -66,13 +64,13 @@ static int parse(int argc, char **argv, struct st_opts *o)
 	};
 	const char *tps = "uipc,uipc-threads,floor-stream,uds,uds-poll";
 	const char *sizes = "64,256,1k,4k,64k", *batches = "1,8,64", *bad = NULL;
-	int c, i;
+	int c, i, rc;
 
 	memset(o, 0, sizeof(*o));
-	o->count = 1000000;
+	o->run.count = 1000000;
 	o->rounds = 3;
-	o->cpu_a = 0;
-	o->cpu_b = 1;
+	o->run.cpu_a = 0;
+	o->run.cpu_b = 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:s:b:n:r:c:j:qh", lo, NULL)) != -1) {
 		switch (c) {
@@ -85,30 +83,21 @@ static int parse(int argc, char **argv, struct st_opts *o)
 		case 'b':
 			batches = optarg;
 			break;
-		case 'n':
-			if (bench_parse_u64(optarg, &o->count) || !o->count)
-				return bench_bad_arg("stream", "--count", optarg);
-			break;
 		case 'r':
 			if (bench_parse_u64(optarg, &o->rounds) || !o->rounds || o->rounds > 1000)
 				return bench_bad_arg("stream", "--rounds", optarg);
-			break;
-		case 'c':
-			if (bench_parse_cpus(optarg, &o->cpu_a, &o->cpu_b))
-				return bench_bad_arg("stream", "--cpus", optarg);
-			break;
-		case 'j':
-			o->json = optarg;
-			break;
-		case 'q':
-			o->quiet = 1;
 			break;
 		case 'h':
 			fputs(st_usage, stdout);
 			return 1;
 		default:
-			fputs(st_usage, stderr);
-			return -EINVAL;
+			rc = bench_run_opt("stream", c, optarg, &o->run);
+			if (rc < 0)
+				return rc;
+			if (!rc) {
+				fputs(st_usage, stderr);
+				return -EINVAL;
+			}
 		}
 	}
 	if (optind < argc)
@@ -141,7 +130,7 @@ int bench_stream_main(int argc, char **argv, struct bench_collect *col)
 
 	if (rc)
 		return rc > 0 ? 0 : 2;
-	if (bench_begin(o.cpu_a, o.cpu_b))
+	if (bench_begin(o.run.cpu_a, o.run.cpu_b))
 		return 1;
 
 	nres = o.nsizes * o.nbatches * o.ntp;
@@ -149,7 +138,7 @@ int bench_stream_main(int argc, char **argv, struct bench_collect *col)
 	if (!res)
 		return 1;
 	for (s = 0; s < o.nsizes; s++) {
-		uint64_t count = o.count;
+		uint64_t count = o.run.count;
 
 		if (count * o.sizes[s] > MAX_BYTES)
 			count = MAX_BYTES / o.sizes[s];
@@ -175,15 +164,15 @@ int bench_stream_main(int argc, char **argv, struct bench_collect *col)
 						.size = x->size,
 						.batch = x->batch,
 						.count = count / o.rounds ? count / o.rounds : 1,
-						.cpu_tx = o.cpu_a,
-						.cpu_rx = o.cpu_b,
+						.cpu_tx = o.run.cpu_a,
+						.cpu_rx = o.run.cpu_b,
 					};
 					struct bench_stream_result sr = { 0 };
 					const char *why = NULL;
 
 					if (x->skipped)
 						continue;
-					if (!o.quiet)
+					if (!o.run.quiet)
 						fprintf(stderr,
 							"stream size %zu batch %u round %llu/%llu %-14s\r",
 							x->size, x->batch, (unsigned long long)r + 1,
@@ -208,14 +197,14 @@ int bench_stream_main(int argc, char **argv, struct bench_collect *col)
 			}
 		}
 	}
-	if (!o.quiet)
+	if (!o.run.quiet)
 		fprintf(stderr, "%-70s\r", "");
 	putchar('\n');
 	bench_env_print_seg(stdout);
 	bench_report_stream_table(stdout, res, (size_t)nres);
 	rc = 0;
-	if (o.json)
-		rc = bench_report_json_or_say(o.json, res, (size_t)nres);
+	if (o.run.json)
+		rc = bench_report_json_or_say(o.run.json, res, (size_t)nres);
 	for (s = 0; s < nres; s++)
 		if (!res[s].verified && !res[s].skipped)
 			rc = -EBADMSG;

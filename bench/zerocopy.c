@@ -355,9 +355,10 @@ int bench_zerocopy_main(int argc, char **argv, struct bench_collect *col)
 		{ "quiet", no_argument, NULL, 'q' },	   { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sizes_s = "64k,256k,1M,4M", *json = NULL;
-	uint64_t sizes[MAX_SIZES], count = 2000, warmup = 100, rounds = 4, r;
-	int nsizes, cpu_a = 0, cpu_b = 1, quiet = 0, c, s, k, rc;
+	struct bench_run_opts run = { .count = 2000, .cpu_a = 0, .cpu_b = 1 };
+	const char *sizes_s = "64k,256k,1M,4M";
+	uint64_t sizes[MAX_SIZES], warmup = 100, rounds = 4, r;
+	int nsizes, c, s, k, rc;
 	size_t nres;
 	struct bench_result *res;
 
@@ -367,34 +368,25 @@ int bench_zerocopy_main(int argc, char **argv, struct bench_collect *col)
 		case 's':
 			sizes_s = optarg;
 			break;
-		case 'n':
-			if (bench_parse_u64(optarg, &count) || !count)
-				return bench_bad_arg("zerocopy", "--count", optarg), 2;
-			break;
 		case 'w':
 			if (bench_parse_u64(optarg, &warmup))
 				return bench_bad_arg("zerocopy", "--warmup", optarg), 2;
 			break;
 		case 'r':
-			if (bench_parse_u64(optarg, &rounds) || !rounds || rounds > count)
+			if (bench_parse_u64(optarg, &rounds) || !rounds || rounds > run.count)
 				return bench_bad_arg("zerocopy", "--rounds", optarg), 2;
-			break;
-		case 'c':
-			if (bench_parse_cpus(optarg, &cpu_a, &cpu_b))
-				return bench_bad_arg("zerocopy", "--cpus", optarg), 2;
-			break;
-		case 'j':
-			json = optarg;
-			break;
-		case 'q':
-			quiet = 1;
 			break;
 		case 'h':
 			fputs(zc_usage, stdout);
 			return 0;
 		default:
-			fputs(zc_usage, stderr);
-			return 2;
+			rc = bench_run_opt("zerocopy", c, optarg, &run);
+			if (rc < 0)
+				return 2;
+			if (!rc) {
+				fputs(zc_usage, stderr);
+				return 2;
+			}
 		}
 	}
 	if (optind < argc)
@@ -408,7 +400,7 @@ int bench_zerocopy_main(int argc, char **argv, struct bench_collect *col)
 		if (sizes[s] % 8 || !sizes[s] || sizes[s] > (256u << 20))
 			return bench_bad_arg("zerocopy", "--sizes (multiples of 8)", sizes_s), 2;
 
-	if (bench_begin(cpu_a, cpu_b))
+	if (bench_begin(run.cpu_a, run.cpu_b))
 		return 1;
 	nres = (size_t)nsizes * NKINDS;
 	res = calloc(nres, sizeof(*res));
@@ -436,14 +428,14 @@ int bench_zerocopy_main(int argc, char **argv, struct bench_collect *col)
 				/* rotate, so no kind always runs first after a size change */
 				int ki = (int)((k + r) % NKINDS);
 				struct bench_result *x = &res[s * NKINDS + ki];
-				struct zc_run z = { .size = sizes[s], .count = count / rounds,
+				struct zc_run z = { .size = sizes[s], .count = run.count / rounds,
 						    .warmup = warmup, .kind = (enum zc_kind)ki,
-						    .cpu_b = cpu_b };
+						    .cpu_b = run.cpu_b };
 				const char *why = NULL;
 
 				if (x->skipped)
 					continue;
-				if (!quiet)
+				if (!run.quiet)
 					fprintf(stderr, "zerocopy round %llu/%llu size %zu %-22s\r",
 						(unsigned long long)r + 1, (unsigned long long)rounds,
 						x->size, x->transport);
@@ -463,7 +455,7 @@ int bench_zerocopy_main(int argc, char **argv, struct bench_collect *col)
 		if (p50 && k != K_HANDOFF && k != K_TOUCH)
 			x->gib_per_s = (double)x->size / (double)p50 * 1e9 / (1ull << 30);
 	}
-	if (!quiet)
+	if (!run.quiet)
 		fprintf(stderr, "%-70s\r", "");
 	putchar('\n');
 	bench_env_print_seg(stdout);
@@ -482,8 +474,8 @@ int bench_zerocopy_main(int argc, char **argv, struct bench_collect *col)
 	putchar('\n');
 	bench_zc_summary(stdout, res, nres, 0);
 	rc = 0;
-	if (json)
-		rc = bench_report_json_or_say(json, res, nres);
+	if (run.json)
+		rc = bench_report_json_or_say(run.json, res, nres);
 	if (col) {
 		if (!bench_collect_add(col, res, nres)) {
 			free(res); /* the rows, histograms included, are the collector's now */

@@ -2,7 +2,8 @@
 /*
  * Unix stream socketpair round trips: `uds` blocks in read/write, `uds-poll`
  * makes both ends O_NONBLOCK and busy-polls EAGAIN (what a spinning
- * consumer of a socket would do).  Partial transfers are looped over.
+ * consumer of a socket would do).  Partial transfers are looped over.  The
+ * round trip is tp_fd_pingpong()'s, as for every file-descriptor baseline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,9 +14,8 @@
 
 #include <uipc/barrier.h>
 
-#include "clock.h"
-#include "proc.h"
 #include "stream_run.h"
+#include "tp_common.h"
 #include "transport.h"
 
 /* Move exactly @len bytes; spins on EAGAIN (the O_NONBLOCK variant).
@@ -41,98 +41,46 @@ static int xfer(int fd, void *buf, size_t len, int writing)
 	return 0;
 }
 
-struct pong_arg {
-	int fd;
-	size_t size;
-	uint64_t total;
-};
-
-static int pong(void *p)
+static int uds_send(int fd, const void *buf, size_t n)
 {
-	const struct pong_arg *a = p;
-	uint8_t *buf = malloc(a->size + 1);
-	uint64_t i;
-	int rc = buf ? 0 : -ENOMEM;
+	return xfer(fd, (void *)buf, n, 1);
+}
 
-	for (i = 0; i < a->total && !rc; i++) {
-		rc = xfer(a->fd, buf, a->size, 0);
-		if (!rc)
-			rc = xfer(a->fd, buf, a->size, 1);
-	}
-	free(buf);
-	return rc;
+static int uds_recv(int fd, void *buf, size_t n)
+{
+	return xfer(fd, buf, n, 0);
 }
 
 static int run(const struct bench_pp_cfg *cfg, int poll, bench_sample_fn sample, void *ctx,
 	       const char **why)
 {
-	struct pong_arg pa = { .size = cfg->size, .total = cfg->warmup + cfg->count };
-	uint8_t *src = NULL, *dst = NULL;
-	int sv[2], rc = 0, i, prc;
-	uint64_t k;
-	pid_t pid;
+	struct tp_fd_pp io = { .send = uds_send, .recv = uds_recv,
+			       .io_why = "transfer failed (echo process gone?)" };
+	int sv[2], rc = 0, i;
 
+	if (!cfg->size) {
+		*why = "a byte stream cannot carry empty messages";
+		return -ENOTSUP;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
 		*why = "socketpair failed";
 		return -errno;
 	}
-	for (i = 0; i < 2 && poll; i++) {
+	for (i = 0; i < 2 && poll && !rc; i++)
 		if (fcntl(sv[i], F_SETFL, fcntl(sv[i], F_GETFL) | O_NONBLOCK)) {
 			rc = -errno;
 			*why = "O_NONBLOCK failed";
-			goto out;
 		}
+	if (rc) {
+		close(sv[0]);
+		close(sv[1]);
+		return rc;
 	}
-	src = malloc(cfg->size + 8);
-	dst = malloc(cfg->size + 8);
-	if (!src || !dst) {
-		rc = -ENOMEM;
-		*why = "out of memory";
-		goto out;
-	}
-	memset(src, 0x3c, cfg->size);
-	pa.fd = sv[1];
-	pid = bench_spawn(cfg->cpu_pong, pong, &pa);
-	if (pid < 0) {
-		rc = pid;
-		*why = "fork failed";
-		goto out;
-	}
-	/* Our copy of the peer's end goes, so its death reads as EOF. */
-	close(sv[1]);
-	sv[1] = -1;
-	for (k = 0; k < pa.total; k++) {
-		uint64_t t0, t1;
-
-		if (cfg->size >= 8)
-			memcpy(src, &k, 8);
-		t0 = bench_ticks_start();
-		rc = xfer(sv[0], src, cfg->size, 1);
-		if (!rc)
-			rc = xfer(sv[0], dst, cfg->size, 0);
-		t1 = bench_ticks_end();
-		if (!rc && cfg->size >= 8 && memcmp(dst, &k, 8))
-			rc = -EPROTO;
-		if (rc) {
-			*why = rc == -EPIPE ? "echo process died" : "transfer failed";
-			break;
-		}
-		if (k >= cfg->warmup)
-			sample(ctx, bench_ticks_to_ns(t1 - t0));
-	}
-	if (rc)
-		bench_kill(pid);
-	prc = bench_reap(pid);
-	if (!rc && prc) {
-		rc = prc;
-		*why = "echo process failed";
-	}
-out:
-	free(src);
-	free(dst);
-	for (i = 0; i < 2; i++)
-		if (sv[i] >= 0)
-			close(sv[i]);
+	io.tx = io.rx = sv[0];
+	io.peer[0] = sv[1];
+	io.peer[1] = -1;
+	rc = tp_fd_pingpong(cfg, &io, sample, ctx, why);
+	close(sv[0]);
 	return rc;
 }
 

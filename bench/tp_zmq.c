@@ -133,6 +133,37 @@ static void remove_endpoint(struct zmq_run *r)
 	rmdir(r->dir);
 }
 
+/*
+ * Make the endpoint, fork @peer_main on @cpu and bind our socket there.
+ * The fork comes before any context exists here: ZeroMQ threads do not
+ * survive fork.  Return: the peer's pid, or -errno with *@why set and
+ * nothing left behind.
+ */
+static pid_t start_peer(struct zmq_run *r, int cpu, int (*peer_main)(void *), struct zside *z,
+			const char **why)
+{
+	pid_t pid;
+	int err = make_endpoint(r, why);
+
+	if (err)
+		return err;
+	pid = bench_spawn(cpu, peer_main, r);
+	if (pid < 0) {
+		*why = "fork failed";
+		remove_endpoint(r);
+		return pid;
+	}
+	r->peer = pid;
+	err = zopen(z, r, 1);
+	if (err) {
+		*why = "zmq socket/bind failed";
+		tp_abort_peer(pid);
+		remove_endpoint(r);
+		return err;
+	}
+	return pid;
+}
+
 /* ------------------------------------------------------------ ping-pong */
 
 /* Echo the very message received: no copy on this side. */
@@ -176,22 +207,10 @@ static int zmq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 		return -ENOMEM;
 	}
 	tp_fill_pattern(msg, cfg->size);
-	err = make_endpoint(&r, why);
-	if (err)
-		goto out_mem;
-	/* Fork before any context exists here: ZeroMQ threads do not survive fork. */
-	pid = bench_spawn(cfg->cpu_pong, pong_main, &r);
+	pid = start_peer(&r, cfg->cpu_pong, pong_main, &z, why);
 	if (pid < 0) {
-		*why = "fork failed";
 		err = pid;
-		goto out_dir;
-	}
-	r.peer = pid;
-	err = zopen(&z, &r, 1);
-	if (err) {
-		*why = "zmq socket/bind failed";
-		tp_abort_peer(pid);
-		goto out_dir;
+		goto out_mem;
 	}
 	tp_pin_parent(cfg->cpu_ping, &aff);
 	for (uint64_t i = 0; i < r.total; i++) {
@@ -221,7 +240,6 @@ static int zmq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 	else
 		err = tp_reap_peer(pid, why);
 	zclose(&z);
-out_dir:
 	remove_endpoint(&r);
 out_mem:
 	free(msg);
@@ -273,7 +291,7 @@ static int zmq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 	uint8_t *buf = malloc(cfg->size + 1);
 	struct tp_affinity aff;
 	struct zside z = { 0 };
-	int err;
+	int err = 0;
 	pid_t pid;
 
 	r.total = tp_stream_warmup(cfg->size) + cfg->count;
@@ -285,21 +303,10 @@ static int zmq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 	}
 	memset(r.res, 0, sizeof(*r.res));
 	tp_fill_pattern(buf, cfg->size);
-	err = make_endpoint(&r, why);
-	if (err)
-		goto out_mem;
-	pid = bench_spawn(cfg->cpu_rx, sink_main, &r);
+	pid = start_peer(&r, cfg->cpu_rx, sink_main, &z, why);
 	if (pid < 0) {
-		*why = "fork failed";
 		err = pid;
-		goto out_dir;
-	}
-	r.peer = pid;
-	err = zopen(&z, &r, 1);
-	if (err) {
-		*why = "zmq socket/bind failed";
-		tp_abort_peer(pid);
-		goto out_dir;
+		goto out_mem;
 	}
 	tp_pin_parent(cfg->cpu_tx, &aff);
 	/* ZeroMQ batches on its own I/O thread: one zmq_send per message. */
@@ -317,7 +324,6 @@ static int zmq_stream(const struct bench_stream_cfg *cfg, struct bench_stream_re
 	if (!err)
 		*res = *r.res;
 	zclose(&z);
-out_dir:
 	remove_endpoint(&r);
 out_mem:
 	if (r.res != MAP_FAILED)

@@ -338,20 +338,17 @@ static void json_row(FILE *f, const struct ol_row *w, int last)
 
 static int write_json(const char *path, const struct ol_row *rows, size_t n)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	FILE *f = bench_json_open(path);
 	size_t i;
 
 	if (!f)
 		return -errno;
-	fputs("{\n", f);
 	bench_report_env_json(f);
 	fputs(",\n  \"results\": [\n", f);
 	for (i = 0; i < n; i++)
 		json_row(f, &rows[i], i + 1 == n);
-	fprintf(f, "  ]\n}\n");
-	if (f != stdout)
-		fclose(f);
-	return 0;
+	fputs("  ]\n", f);
+	return bench_json_close(f);
 }
 
 static void print_row(const struct ol_row *w)

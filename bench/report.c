@@ -173,24 +173,38 @@ const char *bench_skip_reason(const char *why, int rc)
 	return s;
 }
 
+FILE *bench_json_open(const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+
+	if (f)
+		fputs("{\n", f);
+	return f;
+}
+
+int bench_json_close(FILE *f)
+{
+	int rc = 0;
+
+	fputs("}\n", f);
+	if (fflush(f) || ferror(f))
+		rc = -EIO;
+	if (f != stdout && fclose(f) && !rc)
+		rc = -errno;
+	return rc;
+}
+
 int bench_report_json_env(const char *path, const struct bench_result *r, size_t n,
 			  void (*write_env)(FILE *f, const void *ctx), const void *ctx)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	int rc = 0;
+	FILE *f = bench_json_open(path);
 
 	if (!f)
 		return -errno;
-	fputs("{\n", f);
 	write_env(f, ctx);
 	fputs(",\n", f);
 	bench_report_results_json(f, r, n);
-	fputs("}\n", f);
-	if (ferror(f))
-		rc = -EIO;
-	if (f != stdout && fclose(f))
-		rc = -errno;
-	return rc;
+	return bench_json_close(f);
 }
 
 int bench_collect_add(struct bench_collect *c, struct bench_result *r, size_t n)

@@ -56,6 +56,14 @@ int bench_collect_add(struct bench_collect *c, struct bench_result *r, size_t n)
 /* Free every row's histogram and the array. */
 void bench_collect_free(struct bench_collect *c);
 
+/* A report file: open @path ("-": stdout) and write its opening brace;
+ * NULL with errno set when it cannot be opened. */
+FILE *bench_json_open(const char *path);
+
+/* Write the closing brace and close (stdout stays open).  Return: 0, or
+ * -EIO / -errno when anything written was lost. */
+int bench_json_close(FILE *f);
+
 /* Write env + results to @path ("-" for stdout).  Return: 0 or -errno. */
 int bench_report_json(const char *path, const struct bench_result *r, size_t n);
 

@@ -644,22 +644,19 @@ static void json_summary(FILE *f, const struct wake_summary *sm)
 static int write_json(const char *path, const struct wake_row *rows, size_t n,
 		      const struct wake_summary *sm)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	FILE *f = bench_json_open(path);
 	size_t i;
 
 	if (!f)
 		return -errno;
-	fputs("{\n", f);
 	bench_report_env_json(f);
 	fputs(",\n", f);
 	json_summary(f, sm);
-	fprintf(f, "  \"results\": [\n");
+	fputs("  \"results\": [\n", f);
 	for (i = 0; i < n; i++)
 		json_row(f, &rows[i], i + 1 == n);
-	fprintf(f, "  ]\n}\n");
-	if (f != stdout)
-		fclose(f);
-	return 0;
+	fputs("  ]\n", f);
+	return bench_json_close(f);
 }
 
 static void usage(FILE *f)

@@ -75,6 +75,34 @@ static int ring_setup(uint64_t cap, struct uipc_seg **seg, struct uipc_ring *p)
 	return rc;
 }
 
+/*
+ * A fresh @cap-byte ring (ring_setup(), producer side in @p) and its
+ * @consumer forked on @cpu, waited for until it is ready to receive.
+ * Return: the consumer's pid, or -errno with nothing left open.
+ */
+static pid_t start_consumer(struct idle_shm *s, uint64_t cap, int cpu, int (*consumer)(void *),
+			    struct uipc_seg **seg, struct uipc_ring *p)
+{
+	struct idle_arg a;
+	pid_t pid;
+	int rc = ring_setup(cap, seg, p);
+
+	if (rc)
+		return rc;
+	a = (struct idle_arg){ .s = s, .seg = *seg };
+	pid = bench_spawn(cpu, consumer, &a);
+	if (pid < 0) {
+		uipc_ring_detach(p);
+		uipc_seg_close(*seg);
+		return pid;
+	}
+	/* Pairs with the store-release of ready by the consumer. */
+	while (!uipc_load_acquire(&s->ready))
+		if (bench_peer_gone(pid))
+			break;
+	return pid;
+}
+
 static int attach_consumer(struct idle_arg *a, struct uipc_ring *r)
 {
 	struct uipc_wait_info info;
@@ -117,7 +145,6 @@ int wake_idle_run(int64_t wall_ns, struct wake_row *row, int cpu_a, int cpu_b)
 	struct idle_shm *s;
 	struct uipc_seg *seg;
 	struct uipc_ring p;
-	struct idle_arg a;
 	struct timespec ts = { wall_ns / 1000000000, wall_ns % 1000000000 };
 	uint64_t v = 1;
 	pid_t pid;
@@ -126,19 +153,11 @@ int wake_idle_run(int64_t wall_ns, struct wake_row *row, int cpu_a, int cpu_b)
 	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (s == MAP_FAILED)
 		return -errno;
-	rc = ring_setup(4096, &seg, &p);
-	if (rc)
-		goto out_shm;
-	a = (struct idle_arg){ .s = s, .seg = seg };
-	pid = bench_spawn(cpu_b, idle_consumer, &a);
+	pid = start_consumer(s, 4096, cpu_b, idle_consumer, &seg, &p);
 	if (pid < 0) {
 		rc = pid;
-		goto out;
+		goto out_shm;
 	}
-	/* Pairs with the store-release of ready by the consumer. */
-	while (!uipc_load_acquire(&s->ready))
-		if (bench_peer_gone(pid))
-			break;
 	while (nanosleep(&ts, &ts))
 		;
 	rc = uipc_ring_send(&p, &v, sizeof(v));
@@ -150,7 +169,6 @@ int wake_idle_run(int64_t wall_ns, struct wake_row *row, int cpu_a, int cpu_b)
 		row->spin_ns = s->spin_ns;
 		row->idle_cpu_pct = 100.0 * (double)s->cpu_ns / (double)s->wall_ns;
 	}
-out:
 	uipc_ring_detach(&p);
 	uipc_seg_close(seg);
 out_shm:
@@ -194,28 +212,19 @@ int wake_spin_syscalls_run(uint64_t msgs, struct wake_row *row, int cpu_a, int c
 	struct idle_shm *s;
 	struct uipc_seg *seg;
 	struct uipc_ring p;
-	struct idle_arg a;
 	uint64_t i;
 	pid_t pid;
-	int rc;
+	int rc = 0;
 
 	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (s == MAP_FAILED)
 		return -errno;
 	s->msgs = msgs;
-	rc = ring_setup(65536, &seg, &p);
-	if (rc)
-		goto out_shm;
-	a = (struct idle_arg){ .s = s, .seg = seg };
-	pid = bench_spawn(cpu_b, stream_consumer, &a);
+	pid = start_consumer(s, 65536, cpu_b, stream_consumer, &seg, &p);
 	if (pid < 0) {
 		rc = pid;
-		goto out;
+		goto out_shm;
 	}
-	/* Pairs with the store-release of ready by the consumer. */
-	while (!uipc_load_acquire(&s->ready))
-		if (bench_peer_gone(pid))
-			break;
 	for (i = 0; i < msgs && !rc; i++) {
 		rc = uipc_ring_send_wait(&p, &i, sizeof(i), 10000000000ll);
 		/* 1 us apart: the consumer runs dry and spins, far inside its
@@ -238,7 +247,6 @@ int wake_spin_syscalls_run(uint64_t msgs, struct wake_row *row, int cpu_a, int c
 		row->spin_ns = s->spin_ns;
 		row->syscalls_per_msg = (double)(s->syscalls + info.syscalls) / (double)msgs;
 	}
-out:
 	uipc_ring_detach(&p);
 	uipc_seg_close(seg);
 out_shm:

@@ -426,6 +426,19 @@ static int hs_read_request(int sock, int64_t deadline)
 	return 0;
 }
 
+/* A handshake that succeeded: the connection, the peer's pidfd, who it is
+ * and what it said, all handed to the caller's @peer. */
+static void peer_set(struct uipc_peer *peer, int sock, int pidfd, const struct ucred *cred,
+		     const struct uipc_hello *hello)
+{
+	peer->sock = sock;
+	peer->pidfd = pidfd;
+	peer->pid = cred->pid;
+	peer->uid = cred->uid;
+	peer->gid = cred->gid;
+	peer->hello = *hello;
+}
+
 int uipc_hs_offer(int lfd, struct uipc_seg *seg, const struct uipc_hs_opts *opts,
 		  struct uipc_peer *peer)
 {
@@ -497,12 +510,7 @@ int uipc_hs_offer(int lfd, struct uipc_seg *seg, const struct uipc_hs_opts *opts
 	if (rc)
 		goto fail;
 
-	peer->sock = sock;
-	peer->pidfd = pidfd;
-	peer->pid = cred.pid;
-	peer->uid = cred.uid;
-	peer->gid = cred.gid;
-	peer->hello = hello;
+	peer_set(peer, sock, pidfd, &cred, &hello);
 	return 0;
 
 fail:
@@ -654,12 +662,7 @@ int uipc_hs_join(const char *addr, const struct uipc_hs_opts *opts, struct uipc_
 	/* attach keeps its own duplicate. */
 	hs_close_fds(fds, nfds);
 
-	peer->sock = sock;
-	peer->pidfd = pidfd;
-	peer->pid = cred.pid;
-	peer->uid = cred.uid;
-	peer->gid = cred.gid;
-	peer->hello = hello;
+	peer_set(peer, sock, pidfd, &cred, &hello);
 	return 0;
 
 fail:

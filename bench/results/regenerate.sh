@@ -28,10 +28,12 @@ step pingpong "$bench" pingpong --transport all --sizes 32,256,1024,65536 --coun
 	--rounds 5 --cpus 0,1 --json pingpong.json
 plot pingpong
 mkdir -p issue2-targets
-for i in 1 2 3 4 5; do
+rm -f issue2-targets/run*.json
+for i in $(seq 1 10); do
 	step "issue2 run $i" "$bench" pingpong --transport uipc,floor,uds,uds-poll --sizes 32 \
 		--count 100000 --rounds 5 --cpus 0,1 --json "issue2-targets/run$i.json" --quiet
 done
+./runs_table.py issue2-targets/run{1..10}.json >issue2-targets/runs.md
 step stream "$bench" stream -t uipc,uipc-threads,floor-stream,pipe-poll,uds-poll,zmq \
 	-s 64,256 -b 1,64 -n 20000000 -r 5 --cpus 0,1 --json stream.json
 "$bench" report stream.json --markdown >stream.md

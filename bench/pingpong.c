@@ -6,6 +6,10 @@
  * merges the samples into that transport's histogram, so every transport
  * sees the same machine state.  The order of transports rotates by round,
  * so none is always first after a size change.
+ *
+ * --back-to-back reads the clock once per block of round trips instead of
+ * twice per round trip (bench_pp_timer in transport.h); its rows are
+ * "pingpong-b2b" and each sample is one block's mean.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +37,10 @@ static const char pp_usage[] =
 	"  -w, --warmup N        unmeasured round trips before each round (default 10000)\n"
 	"  -r, --rounds R        rounds the count is split into (default 5)\n"
 	"  -c, --cpus A,B        measuring CPU, echoing CPU (default 0,1; '-' = unpinned)\n"
+	"  -b, --back-to-back    no clock read per round trip: each sample is the mean of\n"
+	"                        a block of round trips sent as fast as echoes return\n"
+	"                        (1000, or a tenth of a round's count if that is less);\n"
+	"                        rows are pingpong-b2b, count is the number of blocks\n"
 	"  -j, --json FILE       write the JSON report ('-' = stdout)\n"
 	"  -q, --quiet           no progress on stderr\n"
 	"  -h, --help            this text\n";
@@ -44,7 +52,14 @@ struct pp_opts {
 	int nsizes;
 	struct bench_run_opts run;
 	uint64_t warmup, rounds;
+	int b2b;
 };
+
+/* Round trips per back-to-back sample, for a round of @n. */
+static uint64_t b2b_block(uint64_t n)
+{
+	return n >= 10000 ? 1000 : n >= 10 ? n / 10 : 1;
+}
 
 static void record(void *ctx, uint64_t ns)
 {
@@ -62,6 +77,7 @@ static int parse(int argc, char **argv, struct pp_opts *o)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "back-to-back", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -76,7 +92,7 @@ static int parse(int argc, char **argv, struct pp_opts *o)
 	o->run.cpu_a = 0;
 	o->run.cpu_b = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:s:n:w:r:c:j:qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:s:n:w:r:c:j:qbh", lo, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			tps = optarg;
@@ -91,6 +107,9 @@ static int parse(int argc, char **argv, struct pp_opts *o)
 		case 'r':
 			if (bench_parse_u64(optarg, &o->rounds) || !o->rounds || o->rounds > 1000)
 				return bench_bad_arg("pingpong", "--rounds", optarg);
+			break;
+		case 'b':
+			o->b2b = 1;
 			break;
 		case 'h':
 			fputs(pp_usage, stdout);
@@ -138,7 +157,7 @@ int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 		for (t = 0; t < o.ntp; t++) {
 			struct bench_result *x = &res[s * o.ntp + t];
 
-			x->bench = "pingpong";
+			x->bench = o.b2b ? "pingpong-b2b" : "pingpong";
 			x->transport = o.tp[t]->name;
 			x->size = o.sizes[s];
 			x->hist = malloc(sizeof(*x->hist));
@@ -161,6 +180,7 @@ int bench_pingpong_main(int argc, char **argv, struct bench_collect *col)
 					.warmup = o.warmup,
 					.cpu_ping = o.run.cpu_a,
 					.cpu_pong = o.run.cpu_b,
+					.block = o.b2b ? b2b_block(n) : 0,
 				};
 				const char *why = NULL;
 

@@ -101,6 +101,7 @@ int tp_fd_pingpong(const struct bench_pp_cfg *cfg, const struct tp_fd_pp *io,
 	uint64_t total = cfg->warmup + cfg->count;
 	struct echo_arg echo = { .io = io, .size = cfg->size, .total = total };
 	struct tp_affinity aff;
+	struct bench_pp_timer tm;
 	uint8_t *msg = malloc(cfg->size), *back = malloc(cfg->size + 1);
 	int err = 0;
 	pid_t pid;
@@ -121,26 +122,24 @@ int tp_fd_pingpong(const struct bench_pp_cfg *cfg, const struct tp_fd_pp *io,
 		goto out;
 	}
 	tp_pin_parent(cfg->cpu_ping, &aff);
+	bench_pp_timer_init(&tm, cfg, sample, ctx);
 	for (uint64_t i = 0; i < total; i++) {
-		uint64_t t0, t1;
-
 		tp_stamp(msg, cfg->size, i);
-		t0 = bench_ticks_start();
+		bench_pp_start(&tm);
 		err = io->send(io->tx, msg, cfg->size);
 		if (!err)
 			err = io->recv(io->rx, back, cfg->size);
-		t1 = bench_ticks_end();
+		bench_pp_stop(&tm);
 		if (err) {
 			*why = io->io_why;
 			break;
 		}
-		if (tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
+		if (!tp_echo_ok(back, msg, cfg->size, bench_pp_full_check(&tm))) {
 			*why = "echoed payload differs from the one sent";
 			err = -EBADMSG;
 			break;
 		}
-		if (i >= cfg->warmup)
-			sample(ctx, bench_ticks_to_ns(t1 - t0));
+		bench_pp_sample(&tm, i >= cfg->warmup);
 	}
 	tp_unpin_parent(&aff);
 	if (err)

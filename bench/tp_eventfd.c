@@ -137,6 +137,7 @@ static int efd_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 	size_t slot = (cfg->size + 63) & ~(size_t)63;
 	uint8_t *shm, *msg = NULL, *back = NULL;
 	struct tp_affinity aff;
+	struct bench_pp_timer tm;
 	struct watch w;
 	int err = 0;
 	pid_t pid;
@@ -162,17 +163,17 @@ static int efd_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 	}
 	watch_peer(&w, pid, p.bell_ba);
 	tp_pin_parent(cfg->cpu_ping, &aff);
+	bench_pp_timer_init(&tm, cfg, sample, ctx);
 	for (uint64_t i = 0; i < p.total; i++) {
-		uint64_t t0, t1;
 		int64_t n;
 
 		tp_stamp(msg, cfg->size, i);
-		t0 = bench_ticks_start();
+		bench_pp_start(&tm);
 		memcpy(p.ab, msg, cfg->size);
 		err = ring(p.bell_ab, 1);
 		n = err ? err : wait_bell(p.bell_ba);
 		memcpy(back, p.ba, cfg->size);
-		t1 = bench_ticks_end();
+		bench_pp_stop(&tm);
 		if (n < 0) {
 			err = (int)n;
 			*why = "eventfd read/write failed";
@@ -184,13 +185,12 @@ static int efd_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 			*why = "peer process died";
 			break;
 		}
-		if (tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
+		if (!tp_echo_ok(back, msg, cfg->size, bench_pp_full_check(&tm))) {
 			*why = "echoed payload differs from the one sent";
 			err = -EBADMSG;
 			break;
 		}
-		if (i >= cfg->warmup)
-			sample(ctx, bench_ticks_to_ns(t1 - t0));
+		bench_pp_sample(&tm, i >= cfg->warmup);
 	}
 	tp_unpin_parent(&aff);
 	unwatch_peer(&w);

@@ -93,6 +93,7 @@ static int pp_floor(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void
 {
 	struct pong_arg pa = { .size = cfg->size, .total = cfg->warmup + cfg->count };
 	int inl = cfg->size <= INLINE_MAX;
+	struct bench_pp_timer tm;
 	uint8_t *src, *dst;
 	struct shm *s;
 	uint64_t seq;
@@ -119,10 +120,11 @@ static int pp_floor(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void
 		*why = "fork failed";
 		goto out;
 	}
+	bench_pp_timer_init(&tm, cfg, sample, ctx);
 	for (seq = 1; seq <= pa.total; seq++) {
-		uint64_t t0, t1, spins = 0, got;
+		uint64_t spins = 0, got;
 
-		t0 = bench_ticks_start();
+		bench_pp_start(&tm);
 		memcpy(inl ? s->a.payload : pa.m.buf_a, src, cfg->size);
 		/* Pairs with the peer's load-acquire of a.seq. */
 		uipc_store_release(&s->a.seq, seq);
@@ -133,15 +135,14 @@ static int pp_floor(const struct bench_pp_cfg *cfg, bench_sample_fn sample, void
 				break;
 		}
 		memcpy(dst, inl ? s->b.payload : pa.m.buf_b, cfg->size);
-		t1 = bench_ticks_end();
+		bench_pp_stop(&tm);
 		if (got != seq) {
 			rc = -EPIPE;
 			*why = "echo process died";
 			bench_kill(pid);
 			break;
 		}
-		if (seq > cfg->warmup)
-			sample(ctx, bench_ticks_to_ns(t1 - t0));
+		bench_pp_sample(&tm, seq > cfg->warmup);
 	}
 	{
 		int prc = bench_reap(pid);

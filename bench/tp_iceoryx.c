@@ -257,13 +257,14 @@ enum iox_fail {
 struct iox_shared {
 	volatile int fail; /* enum iox_fail, first one wins */
 	struct bench_stream_result res;
+	uint64_t nsamples; /* filled in samples[] */
 	uint64_t samples[];
 };
 
 struct iox_run {
 	char instance[48];
 	size_t size;
-	uint64_t total, warmup;
+	uint64_t total, warmup, block;
 	unsigned queue;
 	int waitset;
 	struct iox_shared *sh;
@@ -411,10 +412,20 @@ static int pong_main(void *arg)
 	end_exit(&e, err);
 }
 
+/* The ping side's samples go to the parent through shared memory. */
+static void keep_sample(void *ctx, uint64_t ns)
+{
+	struct iox_shared *sh = ctx;
+
+	sh->samples[sh->nsamples++] = ns;
+}
+
 static int ping_main(void *arg)
 {
 	struct iox_run *r = arg;
 	uint8_t *msg = malloc(r->size + 1), *back = malloc(r->size + 1);
+	struct bench_pp_cfg cfg = { .block = r->block };
+	struct bench_pp_timer tm;
 	struct iox_end e;
 	int err;
 
@@ -425,13 +436,13 @@ static int ping_main(void *arg)
 	}
 	tp_fill_pattern(msg, r->size);
 	err = end_open(&e, r, "ping", "ping", "pong");
+	bench_pp_timer_init(&tm, &cfg, keep_sample, r->sh);
 	for (uint64_t i = 0; i < r->total && !err; i++) {
-		uint64_t t0, t1;
 		const void *in;
 		void *out;
 
 		tp_stamp(msg, r->size, i);
-		t0 = bench_ticks_start();
+		bench_pp_start(&tm);
 		err = end_loan(&e, r, &out);
 		if (err)
 			break;
@@ -443,12 +454,11 @@ static int ping_main(void *arg)
 		/* Copy the reply out inside the timed region, as every other
 		 * transport's ping side does (uipc_ring_recv, read()). */
 		memcpy(back, in, r->size);
-		t1 = bench_ticks_end();
-		if (tp_csum(back, r->size) != tp_csum(msg, r->size))
+		bench_pp_stop(&tm);
+		if (!tp_echo_ok(back, msg, r->size, bench_pp_full_check(&tm)))
 			err = fail(r, IOXF_MISMATCH, -EBADMSG);
 		iox_sub_release_chunk(e.sub, in);
-		if (i >= r->warmup)
-			r->sh->samples[i - r->warmup] = bench_ticks_to_ns(t1 - t0);
+		bench_pp_sample(&tm, i >= r->warmup);
 	}
 	free(msg);
 	free(back);
@@ -563,7 +573,8 @@ static int iox_pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample,
 			 const char **why, int waitset)
 {
 	struct iox_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count,
-			     .warmup = cfg->warmup, .queue = 4, .waitset = waitset };
+			     .warmup = cfg->warmup, .block = cfg->block, .queue = 4,
+			     .waitset = waitset };
 	struct roudi rd;
 	size_t len;
 	int err;
@@ -584,7 +595,7 @@ static int iox_pp_common(const struct bench_pp_cfg *cfg, bench_sample_fn sample,
 		roudi_stop(&rd);
 	}
 	if (!err)
-		for (uint64_t i = 0; i < cfg->count; i++)
+		for (uint64_t i = 0; i < r.sh->nsamples && i < cfg->count; i++)
 			sample(ctx, r.sh->samples[i]);
 	munmap(r.sh, len);
 	return err;

@@ -207,6 +207,7 @@ static int mq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, v
 	struct mq_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
 	uint8_t *msg = NULL, *back = NULL;
 	struct tp_affinity aff;
+	struct bench_pp_timer tm;
 	struct sigaction old;
 	mqd_t q[2];
 	int err;
@@ -236,16 +237,16 @@ static int mq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, v
 	}
 	watch_peer(&old, pid, r.ba, (mqd_t)-1, NULL, 0);
 	tp_pin_parent(cfg->cpu_ping, &aff);
+	bench_pp_timer_init(&tm, cfg, sample, ctx);
 	for (uint64_t i = 0; i < r.total; i++) {
 		unsigned prio = 0;
-		uint64_t t0, t1;
 		ssize_t n;
 
 		tp_stamp(msg, cfg->size, i);
-		t0 = bench_ticks_start();
+		bench_pp_start(&tm);
 		err = qsend(r.ab, msg, cfg->size);
 		n = err ? err : qrecv(r.ba, back, r.msgsize, &prio);
-		t1 = bench_ticks_end();
+		bench_pp_stop(&tm);
 		/* The alarm came first: a last reply may still be behind it. */
 		if (n >= 0 && prio == 1 && i + 1 == r.total)
 			n = mq_timedreceive(r.ba, (char *)back, r.msgsize, &prio, &already_past);
@@ -254,13 +255,13 @@ static int mq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, v
 			*why = peer_died ? "peer process died" : "mq_send/mq_receive failed";
 			break;
 		}
-		if ((size_t)n != cfg->size || tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
+		if ((size_t)n != cfg->size ||
+		    !tp_echo_ok(back, msg, cfg->size, bench_pp_full_check(&tm))) {
 			*why = "echoed message differs from the one sent";
 			err = -EBADMSG;
 			break;
 		}
-		if (i >= cfg->warmup)
-			sample(ctx, bench_ticks_to_ns(t1 - t0));
+		bench_pp_sample(&tm, i >= cfg->warmup);
 	}
 	tp_unpin_parent(&aff);
 	unwatch_peer(&old);

@@ -57,6 +57,15 @@ static inline uint64_t tp_csum(const uint8_t *p, size_t n)
 	return s;
 }
 
+/* Is @back the echo of @msg?  All of it (equal checksums), or with @full
+ * 0 its sequence number only (bench_pp_full_check()). */
+static inline int tp_echo_ok(const uint8_t *back, const uint8_t *msg, size_t n, int full)
+{
+	if (!full)
+		return !memcmp(back, msg, n < 8 ? n : 8);
+	return tp_csum(back, n) == tp_csum(msg, n);
+}
+
 /* Unmeasured messages before a baseline's stream is timed: 16 MiB worth,
  * 1 to 1000 messages. */
 static inline size_t tp_stream_warmup(size_t size)

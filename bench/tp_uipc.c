@@ -141,6 +141,7 @@ static int run(const struct bench_pp_cfg *cfg, uint32_t align, bench_sample_fn s
 	       void *ctx, const char **why)
 {
 	struct pong_arg pa = { .size = cfg->size, .total = cfg->warmup + cfg->count };
+	struct bench_pp_timer tm;
 	struct uipc_ring tx, rx;
 	struct uipc_seg *seg;
 	uint8_t *src, *dst;
@@ -172,13 +173,14 @@ static int run(const struct bench_pp_cfg *cfg, uint32_t align, bench_sample_fn s
 		*why = "fork failed";
 		goto out;
 	}
+	bench_pp_timer_init(&tm, cfg, sample, ctx);
 	for (i = 0; i < pa.total; i++) {
-		uint64_t t0, t1, spins = 0;
+		uint64_t spins = 0;
 		ssize_t n;
 
 		if (cfg->size >= 8)
 			memcpy(src, &i, 8);
-		t0 = bench_ticks_start();
+		bench_pp_start(&tm);
 		/* Full only until the peer's release of the last message. */
 		while ((rc = uipc_ring_send(&tx, src, cfg->size)) == -EAGAIN) {
 			uipc_cpu_relax();
@@ -196,14 +198,13 @@ static int run(const struct bench_pp_cfg *cfg, uint32_t align, bench_sample_fn s
 			if (!(++spins & 0xfffff) && bench_peer_gone(pid))
 				break;
 		}
-		t1 = bench_ticks_end();
+		bench_pp_stop(&tm);
 		if (n != (ssize_t)cfg->size || (cfg->size >= 8 && memcmp(dst, &i, 8))) {
 			rc = n < 0 && n != -EAGAIN ? (int)n : -EPROTO;
 			*why = n == -EAGAIN ? "echo process died" : "bad echo";
 			break;
 		}
-		if (i >= cfg->warmup)
-			sample(ctx, bench_ticks_to_ns(t1 - t0));
+		bench_pp_sample(&tm, i >= cfg->warmup);
 	}
 	if (rc)
 		bench_kill(pid);

@@ -196,6 +196,7 @@ static int zmq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 	struct zmq_run r = { .size = cfg->size, .total = cfg->warmup + cfg->count };
 	uint8_t *msg = malloc(cfg->size + 1), *back = malloc(cfg->size + 1);
 	struct tp_affinity aff;
+	struct bench_pp_timer tm;
 	struct zside z = { 0 };
 	int err;
 	pid_t pid;
@@ -213,26 +214,24 @@ static int zmq_pingpong(const struct bench_pp_cfg *cfg, bench_sample_fn sample, 
 		goto out_mem;
 	}
 	tp_pin_parent(cfg->cpu_ping, &aff);
+	bench_pp_timer_init(&tm, cfg, sample, ctx);
 	for (uint64_t i = 0; i < r.total; i++) {
-		uint64_t t0, t1;
-
 		tp_stamp(msg, cfg->size, i);
-		t0 = bench_ticks_start();
+		bench_pp_start(&tm);
 		err = zsend(z.sock, &r, msg, cfg->size);
 		if (!err)
 			err = zrecv(z.sock, &r, back, cfg->size);
-		t1 = bench_ticks_end();
+		bench_pp_stop(&tm);
 		if (err) {
 			*why = err == -EPIPE ? "peer process died" : "zmq_send/zmq_recv failed";
 			break;
 		}
-		if (tp_csum(back, cfg->size) != tp_csum(msg, cfg->size)) {
+		if (!tp_echo_ok(back, msg, cfg->size, bench_pp_full_check(&tm))) {
 			*why = "echoed payload differs from the one sent";
 			err = -EBADMSG;
 			break;
 		}
-		if (i >= cfg->warmup)
-			sample(ctx, bench_ticks_to_ns(t1 - t0));
+		bench_pp_sample(&tm, i >= cfg->warmup);
 	}
 	tp_unpin_parent(&aff);
 	if (err)

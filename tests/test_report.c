@@ -132,3 +132,45 @@ Test(report, a_single_input_is_not_merged_from_anything)
 	cr_assert_eq(json_u64(json_get(j, "results")->child, "count", 0), 10);
 	json_free(j);
 }
+
+/* One 32 B pingpong row of @n samples, all at @ns. */
+static void put_row(FILE *f, const char *tp, unsigned ns, unsigned n, int last)
+{
+	fprintf(f,
+		"{\"bench\": \"pingpong\", \"transport\": \"%s\", \"size\": 32, \"count\": %u,"
+		" \"p50_ns\": %u, \"hist\": {\"min\": %u, \"max\": %u, \"sum\": %u,"
+		" \"buckets\": [[%u, %u]]}}%s\n",
+		tp, n, ns, ns, ns, ns * n, ns, n, last ? "" : ",");
+}
+
+Test(report, markdown_states_the_small_round_trip_targets)
+{
+	char a[128], md[128], cmd[1024], line[512];
+	int floor_met = 0, uds_not_met = 0, poll_met = 0;
+	FILE *f;
+
+	snprintf(a, sizeof(a), "%s/targets.json", dir);
+	snprintf(md, sizeof(md), "%s/targets.md", dir);
+	f = fopen(a, "w");
+	cr_assert_not_null(f);
+	fputs("{\"env\": {\"argv\": \"uipc-bench pingpong\"}, \"results\": [\n", f);
+	put_row(f, "uipc", 100, 10, 0); /* the three ratios: 1.100, 90.0 and 20.0 */
+	put_row(f, "floor", 91, 10, 0);
+	put_row(f, "uds", 9000, 10, 0);
+	put_row(f, "uds-poll", 2000, 10, 1);
+	fputs("]}\n", f);
+	cr_assert_eq(fclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "'%s' report '%s' --markdown '%s' >/dev/null", bench, a, md);
+	cr_assert_eq(system(cmd), 0);
+	f = fopen(md, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		floor_met |= !strcmp(line, "- pingpong 32 B p50: uipc = 1.099 x floor (<= 1.15: met)\n");
+		uds_not_met |=
+			!strcmp(line, "- pingpong 32 B p50: uds = 90.0 x uipc (>= 100: **not met**)\n");
+		poll_met |= !strcmp(line, "- pingpong 32 B p50: uds-poll = 20.0 x uipc (>= 10: met)\n");
+	}
+	fclose(f);
+	cr_assert(floor_met && uds_not_met && poll_met, "floor %d, uds %d, uds-poll %d", floor_met,
+		  uds_not_met, poll_met);
+}

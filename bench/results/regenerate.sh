@@ -27,6 +27,9 @@ plot() { "$bench" report "$1.json" --markdown >"$1.md" && "$bench" report "$1.js
 step pingpong "$bench" pingpong --transport all --sizes 32,256,1024,65536 --count 50000 \
 	--rounds 5 --cpus 0,1 --json pingpong.json
 plot pingpong
+step pingpong-b2b "$bench" pingpong --transport uipc,floor,uds,uds-poll,pipe-poll,iceoryx \
+	--sizes 32,1024 --count 100000 --rounds 5 --back-to-back --cpus 0,1 --json pingpong-b2b.json
+"$bench" report pingpong-b2b.json --markdown >pingpong-b2b.md
 mkdir -p issue2-targets
 rm -f issue2-targets/run*.json
 for i in $(seq 1 10); do

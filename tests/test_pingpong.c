@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "json.h"
+#include "benchutil.h"
 #include "transport.h"
 
 #define ROUND_TRIP_US 2000
@@ -81,43 +81,16 @@ Test(pingpong_timer, a_back_to_back_sample_is_the_mean_of_one_block)
 
 /* ------------------------------------------------------------ uipc-bench */
 
-static char dir[64], bench[512];
-
-static void setup(void)
-{
-	const char *b = getenv("UIPC_TEST_BUILDDIR");
-
-	cr_assert_not_null(b, "UIPC_TEST_BUILDDIR is set by meson");
-	snprintf(bench, sizeof(bench), "%s/../bench/uipc-bench", b);
-	if (access(bench, X_OK))
-		cr_skip_test("uipc-bench not built (meson option bench=false)");
-	snprintf(dir, sizeof(dir), "/tmp/uipc-pingpong-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	if (dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		cr_expect_eq(system(cmd), 0);
-	}
-}
-
-TestSuite(pingpong, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(pingpong, .init = bench_tool_setup, .fini = bench_tool_teardown, .timeout = 120);
 
 /* Run pingpong on floor, uipc and uds (3003 round trips in 3 rounds of
  * 1001) and check every row's name and sample count. */
 static void run_bench(const char *extra, const char *name, uint64_t count)
 {
-	static char text[1 << 20];
 	char out[128], cmd[1024];
 	const struct json *res, *row;
-	size_t len, err = 0;
-	struct json *j;
 	unsigned rows = 0;
-	FILE *f;
+	struct json *j;
 
 	snprintf(out, sizeof(out), "%s/pp.json", dir);
 	snprintf(cmd, sizeof(cmd),
@@ -125,13 +98,7 @@ static void run_bench(const char *extra, const char *name, uint64_t count)
 		 "--json '%s' >/dev/null",
 		 bench, extra, out);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	f = fopen(out, "r");
-	cr_assert_not_null(f);
-	len = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[len] = '\0';
-	j = json_parse(text, &err);
-	cr_assert_not_null(j, "JSON (error at %zu)", err);
+	j = bench_read_json(out);
 	res = json_get(j, "results");
 	cr_assert_not_null(res);
 	for (row = res->child; row; row = row->next, rows++) {

@@ -13,33 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "benchutil.h"
 
-static char dir[64], bench[512];
-
-static void setup(void)
-{
-	const char *b = getenv("UIPC_TEST_BUILDDIR");
-
-	cr_assert_not_null(b, "UIPC_TEST_BUILDDIR is set by meson");
-	snprintf(bench, sizeof(bench), "%s/../bench/uipc-bench", b);
-	if (access(bench, X_OK))
-		cr_skip_test("uipc-bench not built (meson option bench=false)");
-	snprintf(dir, sizeof(dir), "/tmp/uipc-report-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	if (dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		cr_expect_eq(system(cmd), 0);
-	}
-}
-
-TestSuite(report, .init = setup, .fini = teardown, .timeout = 30);
+TestSuite(report, .init = bench_tool_setup, .fini = bench_tool_teardown, .timeout = 30);
 
 /* A pingpong report with one row: @n samples at 100 ns and @n at 300 ns. */
 static void write_input(const char *path, const char *argv, const char *backing, unsigned n)
@@ -57,22 +33,6 @@ static void write_input(const char *path, const char *argv, const char *backing,
 	cr_assert_eq(fclose(f), 0);
 }
 
-static struct json *read_output(const char *path)
-{
-	static char text[1 << 16];
-	FILE *f = fopen(path, "r");
-	size_t len, err = 0;
-	struct json *j;
-
-	cr_assert_not_null(f, "report wrote %s", path);
-	len = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[len] = '\0';
-	j = json_parse(text, &err);
-	cr_assert_not_null(j, "output is JSON (error at %zu)", err);
-	return j;
-}
-
 Test(report, merged_json_keeps_every_input_environment_and_adds_the_samples)
 {
 	char a[128], b[128], out[128], cmd[1024];
@@ -88,7 +48,7 @@ Test(report, merged_json_keeps_every_input_environment_and_adds_the_samples)
 		 out);
 	cr_assert_eq(system(cmd), 0);
 
-	j = read_output(out);
+	j = bench_read_json(out);
 	env = json_get(j, "env");
 	cr_assert_str_eq(json_str(env, "argv", ""), "uipc-bench pingpong run A");
 	cr_assert_str_eq(json_str(env, "backing", ""), "hugetlb-memfd");
@@ -126,7 +86,7 @@ Test(report, a_single_input_is_not_merged_from_anything)
 	write_input(a, "uipc-bench pingpong run A", "hugetlb-memfd", 5);
 	snprintf(cmd, sizeof(cmd), "'%s' report '%s' --json '%s' >/dev/null", bench, a, out);
 	cr_assert_eq(system(cmd), 0);
-	j = read_output(out);
+	j = bench_read_json(out);
 	cr_assert_str_eq(json_str(json_get(j, "env"), "argv", ""), "uipc-bench pingpong run A");
 	cr_assert_null(json_get(j, "merged_from"));
 	cr_assert_eq(json_u64(json_get(j, "results")->child, "count", 0), 10);
